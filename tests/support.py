@@ -1,0 +1,172 @@
+"""Test support: real git upstreams served over file://, and a watcher project around the card.
+
+Nothing of watcher's own is mocked here: tests build real repositories with the git CLI and run
+watcher the way a user does (its `main()` in-process, or the console script in a subprocess).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+from watcher.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+UPSTREAM_FIXTURES = FIXTURES / "upstream"
+PASSTHROUGH = "litellm/proxy/pass_through_endpoints/llm_passthrough_endpoints.py"
+AUTH = "litellm/proxy/auth/user_api_key_auth.py"
+CARD = "knowledge/litellm-proxy-authentication-hooks.md"
+CARD_ID = "litellm-proxy-authentication-hooks"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Upstream Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "Upstream Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "HOME": "/nonexistent",
+}
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    merged = {**os.environ, **GIT_ENV, **(env or {})}
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=merged, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+class Upstream:
+    """A real git repository standing in for BerriAI/litellm, served over file://."""
+
+    def __init__(self, path: Path, branch: str = "main") -> None:
+        self.path = path
+        path.mkdir(parents=True)
+        git(path, "init", "-q", "-b", branch)
+        # Without these, partial-clone filters are silently ignored by the served repository.
+        git(path, "config", "uploadpack.allowFilter", "true")
+        git(path, "config", "uploadpack.allowAnySHA1InWant", "true")
+        self.url = path.as_uri()
+        self._ticks = 0
+
+    def commit(self, files: dict[str, str | bytes | None], message: str = "change") -> str:
+        """Write (or delete, with None) files and commit; returns the new commit id."""
+        for rel, content in files.items():
+            target = self.path / rel
+            if content is None:
+                target.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        git(self.path, "add", "-A")
+        self._ticks += 1
+        stamp = f"2025-01-01T00:{self._ticks // 60:02d}:{self._ticks % 60:02d}+00:00"
+        git(
+            self.path,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+            env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp},
+        )
+        return git(self.path, "rev-parse", "HEAD")
+
+    def read(self, rel: str) -> str:
+        return (self.path / rel).read_text(encoding="utf-8")
+
+
+def fixture_text(name: str) -> str:
+    return (UPSTREAM_FIXTURES / name).read_text(encoding="utf-8")
+
+
+def litellm_upstream(root: Path) -> Upstream:
+    """An upstream with realistic versions of the two files the first card cites."""
+    upstream = Upstream(root / "upstream")
+    upstream.commit(
+        {
+            PASSTHROUGH: fixture_text("llm_passthrough_endpoints.py"),
+            AUTH: fixture_text("user_api_key_auth.py"),
+            "README.md": "litellm stand-in\n",
+        },
+        "initial import",
+    )
+    return upstream
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class Project:
+    """A checkout of this repository's config and card in a temp dir, pointed at an upstream."""
+
+    def __init__(self, root: Path, upstream: Upstream) -> None:
+        self.root = root / "project"
+        self.root.mkdir()
+        (self.root / "knowledge").mkdir()
+        shutil.copy(REPO_ROOT / CARD, self.root / CARD)
+        config = (REPO_ROOT / "watcher.toml").read_text(encoding="utf-8")
+        config = config.replace(
+            'url = "https://github.com/BerriAI/litellm.git"',
+            f'url = "{upstream.url}"\nweb_url = "https://github.com/BerriAI/litellm"',
+        )
+        (self.root / "watcher.toml").write_text(config, encoding="utf-8")
+        self.cache = root / "cache"
+        self.upstream = upstream
+
+    @property
+    def card(self) -> Path:
+        return self.root / CARD
+
+    @property
+    def snapshot(self) -> Path:
+        return self.root / "snapshots" / f"{CARD_ID}.json"
+
+    def card_text(self) -> str:
+        return self.card.read_text(encoding="utf-8")
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """Run `watcher ARGS` in-process, in the project directory, with the test cache."""
+        argv = list(args)
+        if argv and argv[0] in {"verify", "accept"} and "--cache-dir" not in argv:
+            argv += ["--cache-dir", str(self.cache)]
+        out, err = io.StringIO(), io.StringIO()
+        old_cwd = Path.cwd()
+        old_env = {key: os.environ.get(key) for key in (env or {})}
+        os.environ.update(env or {})
+        os.chdir(self.root)
+        try:
+            with redirect_stdout(out), redirect_stderr(err):
+                code = main(argv)
+        finally:
+            os.chdir(old_cwd)
+            for key, value in old_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def run_process(self, *args: str, env: dict[str, str] | None = None) -> Result:
+        """Run the installed console entry point in a subprocess, as a user would."""
+        done = subprocess.run(
+            [sys.executable, "-m", "watcher", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "WATCHER_CACHE_DIR": str(self.cache), **(env or {})},
+        )
+        return Result(done.returncode, done.stdout, done.stderr)

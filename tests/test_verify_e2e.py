@@ -1,0 +1,171 @@
+"""`watcher verify` end to end: a real upstream over file://, the real card, the real config."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from support import AUTH, CARD_ID, PASSTHROUGH, Project, git
+
+TODAY = "2026-11-27"
+ROW_LLM = "https://github.com/BerriAI/litellm/blob/main/litellm/proxy/pass_through_endpoints/llm_passthrough_endpoints.py"
+ROW_AUTH = "https://github.com/BerriAI/litellm/blob/main/litellm/proxy/auth/user_api_key_auth.py"
+
+
+def expected_card(before: str, rows: list[str], date: str) -> str:
+    """The card with exactly these rows' Last Verified cells set to `date`."""
+    out = before
+    for row in rows:
+        out, count = re.subn(
+            rf"(\| {re.escape(row)} \| Primary source \| )\d{{4}}-\d{{2}}-\d{{2}}( \|)",
+            rf"\g<1>{date}\2",
+            out,
+        )
+        assert count == 1
+    return out
+
+
+def test_verify_passes_and_moves_exactly_the_bound_dates(project: Project) -> None:
+    before = project.card.read_bytes()
+    result = project.run("verify", "--today", TODAY)
+    assert result.code == 0, result.err
+    assert re.search(
+        r"PASS\s+passthrough-routes-authenticated\s+8 routes, all reach user_api_key_auth",
+        result.out,
+    )
+    assert re.search(r"PASS\s+anthropic-passthrough-route", result.out)
+    assert re.search(r"PASS\s+custom-auth-dispatch-order\s+enterprise_custom_auth", result.out)
+    after = project.card.read_bytes()
+    assert after == expected_card(before.decode(), [ROW_LLM, ROW_AUTH], TODAY).encode()
+    # Rows no claim vouches for keep their date and are reported as not machine-checked.
+    assert (
+        "| https://docs.litellm.ai/docs/proxy/custom_auth | Official | 2026-04-19 |"
+        in project.card_text()
+    )
+    assert (
+        "not machine-checked (no claim): https://docs.litellm.ai/docs/proxy/custom_auth"
+        in result.out
+    )
+    snapshot = json.loads(project.snapshot.read_text())
+    assert snapshot["verified_on"] == TODAY
+    assert snapshot["upstream"]["commit"] == git(project.upstream.path, "rev-parse", "HEAD")
+    assert set(snapshot["blobs"]) == {PASSTHROUGH, AUTH}
+    assert [b["call"] for b in snapshot["claims"]["custom-auth-dispatch-order"]["branches"]] == [
+        "enterprise_custom_auth",
+        "user_custom_auth",
+    ]
+
+
+def test_json_report_shape_on_stdout_only(project: Project) -> None:
+    result = project.run("verify", "--today", TODAY, "--json", "-")
+    assert result.code == 0
+    report = json.loads(result.out)  # stdout holds the JSON document and nothing else
+    assert report["status"] == "verified"
+    assert report["upstream"]["url"] == project.upstream.url
+    assert report["upstream"]["ref"] == "main"
+    assert re.fullmatch(r"[0-9a-f]{40}", report["upstream"]["commit"])
+    claims = {c["id"]: c for c in report["claims"]}
+    assert set(claims) == {
+        "passthrough-routes-authenticated",
+        "anthropic-passthrough-route",
+        "custom-auth-dispatch-order",
+    }
+    for claim in claims.values():
+        assert claim["card"] == CARD_ID and claim["status"] == "pass" and claim["message"]
+        assert set(claim) >= {"card", "id", "source", "status", "message", "evidence"}
+    link = claims["anthropic-passthrough-route"]["evidence"][0]["permalink"]
+    commit = report["upstream"]["commit"]
+    assert link == f"https://github.com/BerriAI/litellm/blob/{commit}/{PASSTHROUGH}#L65"
+    assert "PASS" in result.err  # the human summary went to stderr
+
+
+def test_dropping_an_auth_dependency_is_drift_and_touches_nothing(project: Project) -> None:
+    assert project.run("verify", "--today", TODAY).code == 0
+    card, snapshot = project.card.read_bytes(), project.snapshot.read_bytes()
+    text = project.upstream.read(PASSTHROUGH)
+    cohere = text.index("async def cohere_proxy_route(")
+    head, tail = text[:cohere], text[cohere:]
+    tail = tail.replace(
+        "    user_api_key_dict: UserAPIKeyAuth = Depends(user_api_key_auth),\n", "", 1
+    )
+    project.upstream.commit(
+        {PASSTHROUGH: head + tail.replace("user_api_key_dict)", "None)", 1)}, "drop auth"
+    )
+    result = project.run("verify", "--today", "2026-12-01", "--json", "-")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert report["status"] == "drift"
+    routes = next(c for c in report["claims"] if c["id"] == "passthrough-routes-authenticated")
+    assert routes["status"] == "drift"
+    assert "/cohere/{endpoint:path} (none)" in routes["message"]
+    assert routes["evidence"][0]["line"] == 50
+    assert project.card.read_bytes() == card
+    assert project.snapshot.read_bytes() == snapshot
+
+
+def test_reordering_the_dispatch_is_drift_and_touches_nothing(project: Project) -> None:
+    assert project.run("verify", "--today", TODAY).code == 0
+    card, snapshot = project.card.read_bytes(), project.snapshot.read_bytes()
+    text = project.upstream.read(AUTH)
+    enterprise = text[
+        text.index("        if enterprise_custom_auth is not None:") : text.index(
+            "        elif user_custom_auth is not None:"
+        )
+    ]
+    user = text[
+        text.index("        elif user_custom_auth is not None:") : text.index(
+            "        ### LITELLM-DEFINED"
+        )
+    ]
+    swapped = user.replace("elif", "if", 1) + enterprise.replace("if", "elif", 1) + "\n"
+    project.upstream.commit({AUTH: text.replace(enterprise + user, swapped)}, "reorder dispatch")
+    result = project.run("verify", "--today", "2026-12-01")
+    assert result.code == 1, result.out + result.err
+    assert re.search(
+        r"DRIFT\s+custom-auth-dispatch-order\s+branch order is user_custom_auth -> enterprise_custom_auth",
+        result.out,
+    )
+    assert "not moved" in result.out
+    assert project.card.read_bytes() == card
+    assert project.snapshot.read_bytes() == snapshot
+
+
+def test_comments_formatting_and_a_move_into_a_helper_are_not_drift(project: Project) -> None:
+    assert project.run("verify", "--today", TODAY).code == 0
+    text = project.upstream.read(AUTH)
+    text = text.replace(
+        "if enterprise_custom_auth is not None:",
+        "if (enterprise_custom_auth is not None):  # type: ignore",
+    )
+    text = text.replace(
+        "response = await user_custom_auth(request=request, api_key=api_key)",
+        "resp = await user_custom_auth(\n                api_key=api_key,\n                request=request,\n            )",
+    )
+    text = text.replace(
+        "return UserAPIKeyAuth.model_validate(response)\n\n        ###",
+        "return UserAPIKeyAuth.model_validate(resp)\n\n        ###",
+    )
+    # Move the builder's body one helper deeper, as upstream did in 2025-01.
+    text = text.replace(
+        "    return await _user_api_key_auth_builder(", "    return await _auth_entry("
+    )
+    text += "\n\nasync def _auth_entry(**kwargs):\n    return await _user_api_key_auth_builder(**kwargs)\n"
+    project.upstream.commit({AUTH: text}, "refactor without behaviour change")
+    result = project.run("verify", "--today", "2026-12-01")
+    assert result.code == 0, result.out + result.err
+    assert "matches the accepted baseline" in result.out
+
+
+def test_dry_run_writes_nothing_and_says_what_it_would_do(project: Project) -> None:
+    before = project.card.read_bytes()
+    result = project.run("verify", "--today", TODAY, "--dry-run")
+    assert result.code == 0
+    assert "dry run: would move 2 date(s)" in result.out
+    assert project.card.read_bytes() == before
+    assert not project.snapshot.exists()
+
+
+def test_console_script_runs_as_a_user_would(project: Project) -> None:
+    result = project.run_process("verify", "--today", TODAY, "--json", "-")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["status"] == "verified"

@@ -1,0 +1,135 @@
+"""Reports: a console summary a person reads at a glance, and the JSON automation depends on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from watcher.actions.card_dates import DateChange
+from watcher.claims import Evidence
+from watcher.orchestrator import CardResult
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_CONSOLE_EVIDENCE = 6
+MAX_CONSOLE_DIFF = 12
+
+
+def printable(text: str) -> str:
+    """Upstream text is hostile: no terminal escape sequences reach the console."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+@dataclass
+class CardReport:
+    result: CardResult
+    url: str
+    ref: str
+    web_url: str | None
+    dates: list[DateChange] = field(default_factory=list)
+    dates_note: str = ""
+    unchecked: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def permalink(self, evidence: Evidence) -> str | None:
+        if not self.web_url or not self.result.commit:
+            return None
+        anchor = f"#L{evidence.line}" if evidence.line else ""
+        return f"{self.web_url}/blob/{self.result.commit}/{evidence.path}{anchor}"
+
+
+def overall(reports: list[CardReport]) -> str:
+    statuses = {report.result.status for report in reports}
+    return "error" if "error" in statuses else "drift" if "drift" in statuses else "verified"
+
+
+def exit_code(status: str) -> int:
+    return {"verified": 0, "drift": 1}.get(status, 2)
+
+
+def to_json(reports: list[CardReport]) -> dict[str, Any]:
+    first = reports[0] if reports else None
+    claims = []
+    for report in reports:
+        for item in report.result.results:
+            verdict = item.verdict
+            claims.append(
+                {
+                    "card": report.result.card.id,
+                    "id": item.claim.id,
+                    "kind": item.claim.config.kind,
+                    "source": item.claim.config.source,
+                    "status": verdict.status,
+                    "message": verdict.message,
+                    "evidence": [
+                        {
+                            "path": e.path,
+                            "line": e.line or None,
+                            "note": e.note,
+                            "permalink": report.permalink(e),
+                        }
+                        for e in verdict.evidence
+                    ],
+                    "diff": list(verdict.diff),
+                }
+            )
+    return {
+        "status": overall(reports),
+        "upstream": {
+            "url": first.url if first else None,
+            "ref": first.ref if first else None,
+            "commit": first.result.commit if first else None,
+        },
+        "claims": claims,
+        "cards": [
+            {
+                "id": report.result.card.id,
+                "status": report.result.status,
+                "upstream": {"url": report.url, "ref": report.ref, "commit": report.result.commit},
+                "dates": [{"source": d.source, "from": d.old, "to": d.new} for d in report.dates],
+                "dates_note": report.dates_note,
+                "not_machine_checked": report.unchecked,
+                "notes": report.notes,
+            }
+            for report in reports
+        ],
+    }
+
+
+def console(reports: list[CardReport]) -> str:
+    lines: list[str] = []
+    for report in reports:
+        result = report.result
+        commit = (result.commit or "?")[:12]
+        lines.append(
+            f"{result.card.id}: {result.status.upper()} at {report.url} {report.ref} @ {commit}"
+        )
+        width = max((len(item.claim.id) for item in result.results), default=0)
+        for item in result.results:
+            verdict = item.verdict
+            lines.append(
+                f"  {verdict.status.upper():<6} {item.claim.id:<{width}}  {verdict.message}"
+            )
+            if verdict.status == "pass":
+                continue
+            for evidence in verdict.evidence[:MAX_CONSOLE_EVIDENCE]:
+                where = f"{evidence.path}:{evidence.line}" if evidence.line else evidence.path
+                link = report.permalink(evidence)
+                lines.append(
+                    f"         {where}  {evidence.note}" + (f"\n           {link}" if link else "")
+                )
+            if len(verdict.evidence) > MAX_CONSOLE_EVIDENCE:
+                lines.append(
+                    f"         ... {len(verdict.evidence) - MAX_CONSOLE_EVIDENCE} more in the JSON report"
+                )
+            for change in verdict.diff[:MAX_CONSOLE_DIFF]:
+                lines.append(f"         {change}")
+        for date in report.dates:
+            lines.append(f"  date   {date.source}: {date.old} -> {date.new}")
+        if report.dates_note:
+            lines.append(f"  dates  {report.dates_note}")
+        for source in report.unchecked:
+            lines.append(f"  note   not machine-checked (no claim): {source}")
+        for note in report.notes:
+            lines.append(f"  note   {note}")
+    return printable("\n".join(lines)) + "\n"

@@ -1,0 +1,59 @@
+"""`watcher accept`: record the current upstream facts as the new baseline, after human review."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TextIO
+
+from watcher.actions.report import printable
+from watcher.actions.snapshots import Snapshot, save_snapshot
+from watcher.commands.common import cache_dir_or, check_all, prepare
+
+
+def run(
+    *,
+    config_path: Path,
+    card: str | None,
+    upstream_url: str | None,
+    ref: str | None,
+    cache_dir: str | None,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int:
+    config, prepared = prepare(config_path, card, upstream_url, ref)
+    results = check_all(
+        prepared, cache_dir_or(cache_dir), lambda line: print(line, file=stderr), use_baseline=False
+    )
+    code = 0
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    for item, result in zip(prepared, results, strict=True):
+        missing = [r for r in result.results if r.facts is None]
+        if missing or result.commit is None:
+            for r in missing:
+                stderr.write(
+                    printable(f"{item.card.id}: cannot accept {r.claim.id}: {r.verdict.message}")
+                    + "\n"
+                )
+            stderr.write(f"{item.card.id}: nothing recorded\n")
+            code = 2
+            continue
+        previous = item.snapshot
+        snapshot = Snapshot(
+            card=item.card.id,
+            url=item.spec.url,
+            ref=item.spec.ref,
+            commit=result.commit,
+            blobs=dict(result.blobs),
+            claims={r.claim.id: r.facts for r in result.results},
+            verified_on=previous.verified_on if previous else None,
+            accepted_on=today,
+            extra=previous.extra if previous else {},
+        )
+        path = save_snapshot(config.snapshots_dir, snapshot)
+        stdout.write(f"{item.card.id}: accepted facts at {result.commit[:12]} into {path}\n")
+        for r in result.results:
+            if r.verdict.status != "pass":
+                line = f"  {r.verdict.status.upper()} against the card: {r.claim.id}: {r.verdict.message}"
+                stdout.write(printable(line) + "\n")
+    return code

@@ -1,0 +1,96 @@
+"""What every command does first: load and validate everything, then check cards upstream."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watcher.actions.snapshots import Snapshot, load_snapshot
+from watcher.card import parse_sources, read_card
+from watcher.claims import ClaimKind, build_claim
+from watcher.config import CardConfig, Config, ConfigError, load_config
+from watcher.orchestrator import CardResult, check_card, failed_card
+from watcher.upstream import UpstreamError, UpstreamSpec, default_cache_dir, open_upstream
+from watcher.upstream.urls import check_url
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class PreparedCard:
+    card: CardConfig
+    claims: tuple[ClaimKind, ...]
+    spec: UpstreamSpec
+    web_url: str | None
+    snapshot: Snapshot | None
+
+    def unchecked(self) -> list[str]:
+        """Sources rows no claim vouches for: reported, never dated."""
+        bound = {claim.config.source for claim in self.claims}
+        rows = parse_sources(read_card(self.card.path), str(self.card.path)).rows
+        return [row.source for row in rows if row.source not in bound]
+
+
+def today_or(value: str | None) -> str:
+    if value is None:
+        return dt.datetime.now(dt.UTC).date().isoformat()
+    try:
+        if not _DATE.match(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ConfigError(f"--today {value!r}: expected a date like 2026-04-19") from None
+
+
+def cache_dir_or(value: str | None) -> Path:
+    return Path(value) if value else default_cache_dir()
+
+
+def prepare(
+    config_path: Path, card_id: str | None, upstream_url: str | None, ref: str | None
+) -> tuple[Config, list[PreparedCard]]:
+    """Load config, claims and snapshots for the selected cards; any problem raises before network."""
+    config = load_config(config_path)
+    cards = [config.card(card_id)] if card_id else list(config.cards)
+    if upstream_url is not None:
+        check_url(upstream_url)
+    prepared = []
+    for card in cards:
+        upstream = config.upstreams[card.upstream]
+        claims = tuple(build_claim(claim) for claim in card.claims)
+        spec = UpstreamSpec(upstream_url or upstream.url, ref or upstream.ref)
+        snapshot = load_snapshot(config.snapshots_dir, card.id)
+        prepared.append(PreparedCard(card, claims, spec, upstream.web_url, snapshot))
+    return config, prepared
+
+
+def check_all(
+    prepared: list[PreparedCard],
+    cache_dir: Path,
+    say: Callable[[str], None],
+    *,
+    use_baseline: bool = True,
+) -> list[CardResult]:
+    """Check each card; cards sharing an upstream share one sync. Upstream failures become errors.
+
+    Without `use_baseline`, claims are judged against the card's statements alone (for `accept`).
+    """
+    results: dict[str, CardResult] = {}
+    specs = list(dict.fromkeys(p.spec for p in prepared))
+    for spec in specs:
+        group = [p for p in prepared if p.spec == spec]
+        try:
+            with open_upstream(spec, cache_dir) as upstream:
+                for item in group:
+                    baseline = item.snapshot.claims if item.snapshot and use_baseline else {}
+                    results[item.card.id] = check_card(item.card, item.claims, upstream, baseline)
+        except UpstreamError as exc:
+            say(f"watcher: {exc}")
+            for item in group:
+                results[item.card.id] = failed_card(
+                    item.card, item.claims, f"could not read upstream: {exc}"
+                )
+    return [results[p.card.id] for p in prepared]

@@ -1,0 +1,70 @@
+"""The validated configuration: frozen dataclasses, one per table of watcher.toml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from watcher.errors import WatcherError
+
+DEFAULT_UPSTREAM_URL = "https://github.com/BerriAI/litellm.git"
+DEFAULT_REF = "main"
+
+
+class ConfigError(WatcherError):
+    """watcher.toml (or a file it names) is wrong; the message starts with the path to the key."""
+
+
+@dataclass(frozen=True)
+class UpstreamConfig:
+    name: str
+    url: str
+    ref: str
+    # Where permalinks point: a run may fetch from a mirror (file://) of the same history.
+    web_url: str | None
+
+
+@dataclass(frozen=True)
+class ClaimConfig:
+    """One claim: its kind's parameters are checked by the claim registry, not here."""
+
+    id: str
+    kind: str
+    source: str
+    where: str
+    params: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class CardConfig:
+    id: str
+    path: Path
+    upstream: str
+    claims: tuple[ClaimConfig, ...]
+    where: str
+
+
+@dataclass(frozen=True)
+class GitHubConfig:
+    repository: str | None
+    label: str
+    failure_threshold: int
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    root: Path
+    snapshots_dir: Path
+    upstreams: Mapping[str, UpstreamConfig]
+    cards: tuple[CardConfig, ...]
+    github: GitHubConfig
+
+    def card(self, card_id: str) -> CardConfig:
+        for card in self.cards:
+            if card.id == card_id:
+                return card
+        known = ", ".join(card.id for card in self.cards)
+        raise ConfigError(f"--card {card_id}: no such card in {self.path} (known: {known})")

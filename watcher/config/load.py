@@ -1,0 +1,182 @@
+"""Read watcher.toml and validate all of it, naming the exact key that is wrong.
+
+Schema as data (pre-commit's style): each table lists its keys, their types and defaults, so an
+unknown or mistyped key is reported with its breadcrumb, e.g. `cards[0].claims[2].source`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from watcher.card import CardError, parse_sources, read_card
+from watcher.config.interface import (
+    DEFAULT_REF,
+    DEFAULT_UPSTREAM_URL,
+    CardConfig,
+    ClaimConfig,
+    Config,
+    ConfigError,
+    GitHubConfig,
+    UpstreamConfig,
+)
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_GITHUB_WEB = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+
+_TOP_KEYS = {"snapshots": str, "upstreams": list, "cards": list, "github": dict}
+_UPSTREAM_KEYS = {"name": str, "url": str, "ref": str, "web_url": str}
+_CARD_KEYS = {"id": str, "path": str, "upstream": str, "claims": list}
+_CLAIM_COMMON = {"id", "kind", "source"}
+_GITHUB_KEYS = {"repository": str, "label": str, "failure_threshold": int}
+
+
+def _table(
+    value: object, where: str, schema: Mapping[str, type], required: set[str]
+) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table")
+    for key, item in value.items():
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise ConfigError(f"{where}.{key}: unknown key (known: {known})")
+        expected = schema[key]
+        if (expected is not object and not isinstance(item, expected)) or (
+            isinstance(item, bool) and expected is int
+        ):
+            raise ConfigError(
+                f"{where}.{key}: expected {expected.__name__}, got {type(item).__name__}"
+            )
+    for key in sorted(required - value.keys()):
+        raise ConfigError(f"{where}.{key}: missing (required)")
+    return value
+
+
+def default_web_url(url: str) -> str | None:
+    match = _GITHUB_WEB.match(url)
+    return f"https://github.com/{match.group(1)}" if match else None
+
+
+def _upstreams(raw: list[Any]) -> dict[str, UpstreamConfig]:
+    upstreams: dict[str, UpstreamConfig] = {}
+    for index, item in enumerate(raw):
+        where = f"upstreams[{index}]"
+        table = _table(item, where, _UPSTREAM_KEYS, {"name"})
+        name = table["name"]
+        if name in upstreams:
+            raise ConfigError(f"{where}.name: duplicate upstream name {name!r}")
+        url = table.get("url", DEFAULT_UPSTREAM_URL)
+        upstreams[name] = UpstreamConfig(
+            name=name,
+            url=url,
+            ref=table.get("ref", DEFAULT_REF),
+            web_url=table.get("web_url", default_web_url(url)),
+        )
+    if not upstreams:
+        upstreams["litellm"] = UpstreamConfig(
+            "litellm", DEFAULT_UPSTREAM_URL, DEFAULT_REF, default_web_url(DEFAULT_UPSTREAM_URL)
+        )
+    return upstreams
+
+
+def _claim(item: object, where: str, sources: set[str], card_where: str) -> ClaimConfig:
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: expected a table")
+    for key in sorted(_CLAIM_COMMON - item.keys()):
+        raise ConfigError(f"{where}.{key}: missing (required)")
+    for key in _CLAIM_COMMON:
+        if not isinstance(item[key], str):
+            raise ConfigError(f"{where}.{key}: expected str, got {type(item[key]).__name__}")
+    if not _ID.match(item["id"]):
+        raise ConfigError(f"{where}.id: {item['id']!r} is not a lowercase slug like 'my-claim'")
+    if item["source"] not in sources:
+        raise ConfigError(
+            f"{where}.source: no Sources row for {item['source']!r} in {card_where} "
+            "(use the exact text of a Source cell)"
+        )
+    params = {key: value for key, value in item.items() if key not in _CLAIM_COMMON}
+    return ClaimConfig(item["id"], item["kind"], item["source"], where, MappingProxyType(params))
+
+
+def _cards(
+    raw: list[Any], root: Path, upstreams: Mapping[str, UpstreamConfig]
+) -> tuple[CardConfig, ...]:
+    cards: list[CardConfig] = []
+    for index, item in enumerate(raw):
+        where = f"cards[{index}]"
+        table = _table(item, where, _CARD_KEYS, {"id", "path"})
+        if not _ID.match(table["id"]):
+            raise ConfigError(f"{where}.id: {table['id']!r} is not a lowercase slug like 'my-card'")
+        if any(card.id == table["id"] for card in cards):
+            raise ConfigError(f"{where}.id: duplicate card id {table['id']!r}")
+        upstream = table.get("upstream", next(iter(upstreams)))
+        if upstream not in upstreams:
+            raise ConfigError(
+                f"{where}.upstream: no upstream named {upstream!r} (known: {', '.join(upstreams)})"
+            )
+        path = (root / table["path"]).resolve()
+        try:
+            sources = parse_sources(read_card(path), table["path"])
+        except CardError as exc:
+            raise ConfigError(f"{where}.path: {exc}") from None
+        claims: list[ClaimConfig] = []
+        for claim_index, claim_item in enumerate(table.get("claims", [])):
+            claim = _claim(
+                claim_item,
+                f"{where}.claims[{claim_index}]",
+                {row.source for row in sources.rows},
+                table["path"],
+            )
+            if any(other.id == claim.id for other in claims):
+                raise ConfigError(
+                    f"{claim.where}.id: duplicate claim id {claim.id!r} in card {table['id']!r}"
+                )
+            claims.append(claim)
+        cards.append(CardConfig(table["id"], path, upstream, tuple(claims), where))
+    if not cards:
+        raise ConfigError("cards: no cards configured (add a [[cards]] table)")
+    return tuple(cards)
+
+
+def _github(raw: object) -> GitHubConfig:
+    table = _table(raw, "github", _GITHUB_KEYS, set())
+    repository = table.get("repository")
+    if repository is not None and not _REPOSITORY.match(repository):
+        raise ConfigError(f"github.repository: {repository!r} is not 'owner/name'")
+    threshold = table.get("failure_threshold", 3)
+    if threshold < 1:
+        raise ConfigError("github.failure_threshold: must be at least 1")
+    return GitHubConfig(repository, table.get("label", "watcher"), threshold)
+
+
+def load_config(path: Path) -> Config:
+    """Parse and validate the whole file; raise ConfigError naming the first bad key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config not found (create it or pass --config PATH)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
+    try:
+        table = _table(raw, "config", _TOP_KEYS, {"cards"})
+        root = path.resolve().parent
+        upstreams = _upstreams(table.get("upstreams", []))
+        return Config(
+            path=path,
+            root=root,
+            snapshots_dir=root / table.get("snapshots", "snapshots"),
+            upstreams=MappingProxyType(upstreams),
+            cards=_cards(table["cards"], root, upstreams),
+            github=_github(table.get("github", {})),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{path.name}: {exc}") from None

@@ -1,0 +1,98 @@
+"""The facts stage's contract: normalized facts extracted from one module's syntax tree.
+
+Rule of the stage: a field declared with `compare=False` is *evidence* (a line number, the helper a
+body lives in), never a fact. Two extractions are "the same facts" when they compare equal, so a
+reformat, a comment or a move into a helper never changes them, and `to_json` drops evidence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from watcher.errors import WatcherError
+
+
+class FactsError(WatcherError):
+    """A file could not be analysed: not UTF-8, does not parse, or the entry point is missing."""
+
+
+@dataclass(frozen=True)
+class AuthFact:
+    """How a route handler authenticates.
+
+    status: `authenticated` (always reaches an accepted auth function before it runs),
+    `conditional` (only on some paths), `other` (a different auth function, named in `function`),
+    or `none`. mechanism: `depends`, `security`, `annotated`, `decorator`, `router`, `await`,
+    or `helper` (then `via` names the module helpers, outermost first).
+    """
+
+    status: str
+    mechanism: str
+    function: str
+    via: tuple[str, ...] = ()
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class RouteFact:
+    path: str
+    methods: tuple[str, ...]
+    handler: str
+    auth: AuthFact
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class RouteInventory:
+    """Every HTTP/websocket route a module registers, in source order."""
+
+    routes: tuple[RouteFact, ...]
+
+    def find(self, path: str) -> list[RouteFact]:
+        return [route for route in self.routes if route.path == path]
+
+
+@dataclass(frozen=True)
+class DispatchBranch:
+    """One arm of the custom-auth if/elif chain.
+
+    outcome: `returns` (always leaves the auth function), `falls-through` (never does), or
+    `may-fall-through` (returns on some paths, continues to the next step on others).
+    """
+
+    guard: str
+    call: str
+    awaited: bool
+    keywords: tuple[str, ...]
+    positional: int
+    outcome: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class DispatchChain:
+    """The custom-auth dispatch reached from the entry function.
+
+    `checks_before` are LiteLLM checks that run before the dispatch (a check moved in front of
+    custom auth is drift); `fallback` says what runs when no branch returns.
+    """
+
+    entry: str
+    checks_before: tuple[str, ...]
+    branches: tuple[DispatchBranch, ...]
+    fallback: str
+    via: tuple[str, ...] = field(default=(), compare=False)
+    line: int = field(default=0, compare=False)
+
+
+def to_json(value: Any) -> Any:
+    """Facts as plain JSON data, evidence (compare=False fields) left out."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value) if f.compare
+        }
+    if isinstance(value, tuple | list):
+        return [to_json(item) for item in value]
+    return value

@@ -1,0 +1,251 @@
+"""Parse one upstream file with libcst and index what every extractor needs from it."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from watcher.facts.interface import FactsError
+from watcher.facts.lines import LineIndex
+
+FunctionNode = cst.FunctionDef
+
+_EMPTY = cst.Module(body=[])
+
+
+def code(node: cst.CSTNode) -> str:
+    return _EMPTY.code_for_node(node)
+
+
+def canonical_code(node: cst.BaseExpression) -> str:
+    """Source of an expression with formatting, comments and quote style normalized away."""
+    text = code(node)
+    try:
+        return ast.unparse(ast.parse(text.strip(), mode="eval"))
+    except SyntaxError:
+        return " ".join(text.split())
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    """`a.b.c` for a Name/Attribute chain, '' for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else ""
+    return ""
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain or implicitly concatenated string literal, else None."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = string_value(node.left), string_value(node.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+class ImportMap:
+    """Local name -> dotted origin, from every import in the module (function-level ones too)."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def add(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.names[alias.asname.name.value] = full
+                else:
+                    self.names.setdefault(full.split(".")[0], full.split(".")[0])
+            return
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = "." * len(node.relative) + (dotted(node.module) if node.module else "")
+        for alias in node.names:
+            name = dotted(alias.name)
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.names[local] = f"{module}.{name}" if module else name
+
+    def resolve(self, node: cst.BaseExpression) -> str:
+        """Canonical dotted name of a reference: the import's origin replaces a local alias."""
+        name = dotted(node)
+        if not name:
+            return ""
+        head, _, rest = name.partition(".")
+        origin = self.names.get(head)
+        if origin is None:
+            return name
+        return f"{origin}.{rest}" if rest else origin
+
+
+def last(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def raw_callee(node: cst.BaseExpression) -> str:
+    """Last component of a call target as written (the line index keys calls the same way)."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Name):
+        return node.value
+    return ""
+
+
+@dataclass
+class ParsedModule:
+    path: str
+    blob_id: str
+    module: cst.Module
+    lines: LineIndex
+    functions: dict[str, FunctionNode]
+    imports: ImportMap
+
+    def line_of(self, owner: str, target: cst.CSTNode) -> int:
+        """Line of a Call or If node inside module function `owner`, found by preorder rank."""
+        fn = self.functions.get(owner)
+        if fn is None:
+            return 0
+        want = raw_callee(target.func) if isinstance(target, cst.Call) else None
+        ordinal = 0
+        for node in walk(fn):
+            if node is target:
+                if isinstance(target, cst.Call):
+                    return self.lines.call(owner, want or "", ordinal)
+                return self.lines.if_statement(owner, ordinal)
+            if isinstance(target, cst.Call) and isinstance(node, cst.Call):
+                ordinal += raw_callee(node.func) == want
+            elif isinstance(target, cst.If) and isinstance(node, cst.If):
+                ordinal += 1
+        return self.lines.function(owner)
+
+
+def _blocks(stmt: cst.CSTNode) -> list[cst.BaseSuite]:
+    """The statement blocks directly inside a compound statement, in source order."""
+    out: list[cst.BaseSuite] = []
+    body = getattr(stmt, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        out.append(body)
+    out.extend(handler.body for handler in getattr(stmt, "handlers", ()))
+    out.extend(case.body for case in getattr(stmt, "cases", ()))
+    orelse = getattr(stmt, "orelse", None)
+    if isinstance(orelse, cst.If):
+        out.extend(_blocks(orelse))
+    elif isinstance(orelse, cst.Else):
+        out.append(orelse.body)
+    final = getattr(stmt, "finalbody", None)
+    if isinstance(final, cst.Finally):
+        out.append(final.body)
+    return out
+
+
+def statements(suite: cst.Module | cst.BaseSuite) -> Iterator[cst.BaseSmallStatement]:
+    """Every simple statement in a block and all blocks nested in it, functions included,
+    without walking into expressions (which is where the time of a full walk goes)."""
+    stack: list[cst.CSTNode] = (
+        list(reversed(suite.body)) if isinstance(suite.body, list | tuple) else []
+    )
+    if isinstance(suite, cst.SimpleStatementSuite):
+        yield from suite.body
+        return
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield from stmt.body
+            continue
+        for block in reversed(_blocks(stmt)):
+            if isinstance(block, cst.SimpleStatementSuite):
+                stack.append(cst.SimpleStatementLine(body=block.body))
+            else:
+                stack.extend(reversed(block.body))
+
+
+def _index(module: cst.Module) -> tuple[dict[str, FunctionNode], ImportMap]:
+    functions: dict[str, FunctionNode] = {}
+    imports = ImportMap()
+
+    def scan(body: Sequence[cst.CSTNode], prefix: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                functions[prefix + stmt.name.value] = stmt
+            elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                scan(stmt.body.body, f"{prefix}{stmt.name.value}.")
+            elif isinstance(stmt, cst.If | cst.Try | cst.With):
+                for block in _blocks(stmt):
+                    if isinstance(block, cst.IndentedBlock):
+                        scan(block.body, prefix)
+
+    scan(module.body, "")
+    for small in statements(module):
+        if isinstance(small, cst.Import | cst.ImportFrom):
+            imports.add(small)
+    return functions, imports
+
+
+def parse(path: str, blob_id: str, data: bytes) -> ParsedModule:
+    """Decode (strict UTF-8) and parse; FactsError names the file and line on failure."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FactsError(f"{path}: not UTF-8 (invalid byte at offset {exc.start})") from None
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise FactsError(f"{path}:{exc.raw_line}: does not parse ({exc.message})") from None
+    functions, imports = _index(module)
+    return ParsedModule(path, blob_id, module, LineIndex(text), functions, imports)
+
+
+# Fields in source order where libcst declares them otherwise; the line index depends on it.
+_SOURCE_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+}
+_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    # isinstance against libcst's ABC is slow; the answer per type never changes.
+    kind = type(value)
+    known = _IS_NODE.get(kind)
+    if known is None:
+        known = _IS_NODE[kind] = isinstance(value, cst.CSTNode)
+    return known
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Child nodes in source order, read from dataclass fields (libcst's `.children` runs a full
+    visitor per node and dominated the extraction time)."""
+    kind = type(node)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _SOURCE_ORDER.get(kind) or tuple(f.name for f in dataclasses.fields(node))
+        _FIELDS[kind] = names
+    out: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, list | tuple):
+            out.extend(item for item in value if _is_node(item))
+        elif _is_node(value):
+            out.append(value)
+    return out
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Preorder over a subtree in source order (the order the line index assumes)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
