@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from support import Project, Upstream, litellm_upstream
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}

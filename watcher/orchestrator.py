@@ -44,13 +44,40 @@ def failed_card(
     return CardResult(card, commit, {}, tuple(ClaimResult(c, Error(reason), None) for c in claims))
 
 
-def _extract(request: FactRequest, parsed: ParsedModule | str) -> Extracted:
+class RunTree:
+    """The upstream tree at this run's commit: batched reads, each path parsed at most once."""
+
+    def __init__(self, upstream: Upstream, commit: str) -> None:
+        self.upstream = upstream
+        self.commit = commit
+        self.blobs: dict[str, FileBlob | None] = {}
+        self._parsed: dict[str, ParsedModule | str] = {}
+        self._listing: dict[str, list[str]] = {}
+
+    def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
+        wanted = [path for path in dict.fromkeys(paths) if path not in self._parsed]
+        if wanted:
+            try:
+                blobs = self.upstream.read(self.commit, wanted)
+            except UpstreamError as exc:
+                self._parsed.update({path: str(exc) for path in wanted})
+            else:
+                self.blobs.update(blobs)
+                self._parsed.update(_parse_all(blobs, self.commit))
+        return {path: self._parsed[path] for path in paths}
+
+    def paths(self, suffix: str = ".py") -> list[str]:
+        if suffix not in self._listing:
+            self._listing[suffix] = self.upstream.list_files(self.commit, suffix)
+        return self._listing[suffix]
+
+
+def _extract(request: FactRequest, parsed: ParsedModule | str, tree: RunTree) -> Extracted:
     if isinstance(parsed, str):
         return Extracted(None, parsed)
     try:
-        return Extracted(
-            EXTRACTORS[request.extractor](parsed, dict(request.params)), None, parsed.blob_id
-        )
+        facts = EXTRACTORS[request.extractor](parsed, dict(request.params), tree)
+        return Extracted(facts, None, parsed.blob_id)
     except FactsError as exc:
         return Extracted(None, str(exc), parsed.blob_id)
     except RecursionError:
@@ -80,17 +107,13 @@ def check_card(
 ) -> CardResult:
     """Verdicts for every claim of a card at the commit the upstream's ref resolves to."""
     commit = upstream.resolve()
+    tree = RunTree(upstream, commit)
     requests = list(dict.fromkeys(r for claim in claims for r in claim.requests()))
-    paths = list(dict.fromkeys(r.path for r in requests))
-    try:
-        blobs = upstream.read(commit, paths)
-    except UpstreamError as exc:
-        return failed_card(card, claims, str(exc), commit)
-    parsed = _parse_all(blobs, commit)
-    facts = {request: _extract(request, parsed[request.path]) for request in requests}
+    parsed = tree.modules([r.path for r in requests])  # one batch for every file the claims name
+    facts = {request: _extract(request, parsed[request.path], tree) for request in requests}
     results = []
     for claim in claims:
-        verdict = claim.evaluate(facts, baseline.get(claim.id))
+        verdict = claim.evaluate(facts, baseline.get(claim.id), tree)
         results.append(ClaimResult(claim, verdict, claim.record(facts)))
-    ids = {path: blob.blob_id for path, blob in blobs.items() if blob is not None}
+    ids = {path: blob.blob_id for path, blob in tree.blobs.items() if blob is not None}
     return CardResult(card, commit, ids, tuple(results))

@@ -18,7 +18,7 @@ from watcher.claims.interface import (
     Pass,
     Verdict,
 )
-from watcher.facts import DispatchChain, to_json
+from watcher.facts import DispatchChain, SourceTree, to_json
 
 
 def summary(chain: DispatchChain) -> str:
@@ -75,7 +75,9 @@ class DispatchUnchanged(ClaimKind):
             )
         return problems
 
-    def evaluate(self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None) -> Verdict:
+    def evaluate(
+        self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree
+    ) -> Verdict:
         request = self.request()
         extracted = facts[request]
         chain = extracted.facts

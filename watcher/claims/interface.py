@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from watcher.config import ClaimConfig, ConfigError
+from watcher.facts.interface import SourceTree
 
 JSON = Any
 
@@ -102,8 +103,13 @@ class ClaimKind(ABC):
         """The facts this claim needs."""
 
     @abstractmethod
-    def evaluate(self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None) -> Verdict:
-        """Judge the facts against the card's statement and the accepted baseline (if any)."""
+    def evaluate(
+        self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree
+    ) -> Verdict:
+        """Judge the facts against the card's statement and the accepted baseline (if any).
+
+        `tree` lets a verdict look further (where did a missing route go?); reads are batched.
+        """
 
     @abstractmethod
     def record(self, facts: Mapping[FactRequest, Extracted]) -> JSON | None:

@@ -19,7 +19,7 @@ from watcher.claims.interface import (
     Verdict,
 )
 from watcher.claims.routes_authenticated import describe
-from watcher.facts import RouteFact, RouteInventory, to_json
+from watcher.facts import RouteFact, RouteInventory, SourceTree, to_json
 
 # The card's "handler takes Depends(auth)" also holds for Security(auth) and Annotated[..., Depends(auth)].
 MECHANISMS = {"depends": {"depends", "security", "annotated"}, "any": None}
@@ -53,7 +53,9 @@ class RouteDeclared(ClaimKind):
             return None
         return {"routes": to_json(self._routes(inventory))}
 
-    def evaluate(self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None) -> Verdict:
+    def evaluate(
+        self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree
+    ) -> Verdict:
         request = self.request()
         extracted = facts[request]
         inventory = extracted.facts

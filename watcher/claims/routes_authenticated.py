@@ -18,7 +18,7 @@ from watcher.claims.interface import (
     Pass,
     Verdict,
 )
-from watcher.facts import RouteFact, RouteInventory, to_json
+from watcher.facts import RouteFact, RouteInventory, SourceTree, to_json
 
 
 def describe(route: RouteFact) -> str:
@@ -65,7 +65,9 @@ class RoutesAuthenticated(ClaimKind):
         found = facts[self.request()].facts
         return to_json(found) if found is not None else None
 
-    def evaluate(self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None) -> Verdict:
+    def evaluate(
+        self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree
+    ) -> Verdict:
         request = self.request()
         extracted = facts[request]
         inventory = extracted.facts

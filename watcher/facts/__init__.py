@@ -10,19 +10,21 @@ from watcher.facts.interface import (
     FactsError,
     RouteFact,
     RouteInventory,
+    SourceTree,
     to_json,
 )
 from watcher.facts.parse import ParsedModule, parse
 from watcher.facts.routes import extract_routes
 
-Extractor = Callable[[ParsedModule, Mapping[str, str]], object]
+# An extractor gets its module, its string parameters, and the tree for cross-file analyses.
+Extractor = Callable[[ParsedModule, Mapping[str, str], SourceTree], object]
 
 
-def _routes(parsed: ParsedModule, params: Mapping[str, str]) -> RouteInventory:
+def _routes(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree) -> RouteInventory:
     return extract_routes(parsed, frozenset(params["auth"].split(",")))
 
 
-def _dispatch(parsed: ParsedModule, params: Mapping[str, str]) -> DispatchChain:
+def _dispatch(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree) -> DispatchChain:
     return extract_dispatch(parsed, params["entry"], params["marker"])
 
 
@@ -39,6 +41,7 @@ __all__ = [
     "ParsedModule",
     "RouteFact",
     "RouteInventory",
+    "SourceTree",
     "parse",
     "to_json",
 ]

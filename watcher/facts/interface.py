@@ -8,14 +8,34 @@ reformat, a comment or a move into a helper never changes them, and `to_json` dr
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from watcher.facts.parse import ParsedModule
 
 from watcher.errors import WatcherError
 
 
 class FactsError(WatcherError):
     """A file could not be analysed: not UTF-8, does not parse, or the entry point is missing."""
+
+
+class SourceTree(Protocol):
+    """The upstream tree at the run's commit, for analyses that reach beyond their own file.
+
+    Reads are batched and cached: a path is fetched and parsed at most once per run. A value that
+    is a `str` is the reason the path could not be had (missing, not UTF-8, does not parse).
+    """
+
+    commit: str
+
+    def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]: ...
+
+    def paths(self, suffix: str = ".py") -> list[str]:
+        """Every file path at the commit that ends with `suffix` (tree only: no blob is fetched)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,10 @@ class GitUpstream(Upstream):
             result[path] = FileBlob(path, oid, data)
         return result
 
+    def list_files(self, commit: str, suffix: str) -> list[str]:
+        out = self._git("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
+        return [path for path in out.split("\0") if path.endswith(suffix)]
+
     def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
         out = self._git("diff", "--name-only", "-z", "--diff-filter=AMR", old, new)
         return sorted(path for path in out.split("\0") if path.endswith(suffix))

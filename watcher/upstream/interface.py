@@ -49,6 +49,10 @@ class Upstream(ABC):
         """Every requested file at `commit`, in one batch; None where the path is not a file."""
 
     @abstractmethod
+    def list_files(self, commit: str, suffix: str) -> list[str]:
+        """Every file path at `commit` ending in `suffix`, from trees alone (no blob fetched)."""
+
+    @abstractmethod
     def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
         """Paths ending in `suffix` that differ between two commits (added or modified)."""
 
