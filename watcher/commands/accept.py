@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
 from typing import TextIO
 
 from watcher.actions.report import printable
 from watcher.actions.snapshots import Snapshot, save_snapshot
-from watcher.commands.common import cache_dir_or, check_all, prepare
+from watcher.commands.common import add_common, cache_dir_or, check_all, prepare
+
+HELP = "record the current upstream facts as the accepted baseline (after reviewing a drift)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_common(parser)
+
+
+def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return run(
+        config_path=args.config,
+        card=args.card,
+        upstream_url=args.upstream_url,
+        ref=args.ref,
+        cache_dir=args.cache_dir,
+        stdout=stdout,
+        stderr=stderr,
+    )
 
 
 def run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -17,6 +18,22 @@ from watcher.upstream import UpstreamError, UpstreamSpec, default_cache_dir, ope
 from watcher.upstream.urls import check_url
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def add_common(parser: argparse.ArgumentParser) -> None:
+    """Options every command that reads the config and the upstream takes."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path("watcher.toml"),
+        help="config file (default: ./watcher.toml)",
+    )
+    parser.add_argument("--card", help="only this card id")
+    parser.add_argument("--upstream-url", help="fetch from this URL instead of the configured one")
+    parser.add_argument("--ref", help="branch, tag or commit to check (default: configured ref)")
+    parser.add_argument(
+        "--cache-dir", help="clone cache (default: $WATCHER_CACHE_DIR or ~/.cache/watcher)"
+    )
 
 
 @dataclass(frozen=True)

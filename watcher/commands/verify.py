@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import TextIO
@@ -10,9 +11,48 @@ from watcher.actions.atomic import write_atomic
 from watcher.actions.card_dates import plan_dates, write_card
 from watcher.actions.report import CardReport, console, exit_code, overall, to_json
 from watcher.actions.snapshots import Snapshot, save_snapshot, snapshot_path
-from watcher.commands.common import PreparedCard, cache_dir_or, check_all, prepare, today_or
+from watcher.commands.common import (
+    PreparedCard,
+    add_common,
+    cache_dir_or,
+    check_all,
+    prepare,
+    today_or,
+)
 from watcher.config import Config
 from watcher.orchestrator import CardResult
+
+HELP = "check every claim against upstream; move dates only when the card verified"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_common(parser)
+    parser.add_argument("--today", help="date to write (YYYY-MM-DD, default: today in UTC)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="write nothing; print what would change"
+    )
+    parser.add_argument(
+        "--no-issues", action="store_true", help="do not open, update or close GitHub issues"
+    )
+    parser.add_argument(
+        "--json", dest="json_out", metavar="PATH|-", help="write the JSON report (- : stdout only)"
+    )
+
+
+def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return run(
+        config_path=args.config,
+        card=args.card,
+        upstream_url=args.upstream_url,
+        ref=args.ref,
+        cache_dir=args.cache_dir,
+        today=args.today,
+        dry_run=args.dry_run,
+        no_issues=args.no_issues,
+        json_out=args.json_out,
+        stdout=stdout,
+        stderr=stderr,
+    )
 
 
 def _act(
