@@ -42,18 +42,15 @@ def _table(
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a table")
     for key, item in value.items():
+        crumb = f"{where}.{key}" if where else key
         if key not in schema:
             known = ", ".join(sorted(schema))
-            raise ConfigError(f"{where}.{key}: unknown key (known: {known})")
+            raise ConfigError(f"{crumb}: unknown key (known: {known})")
         expected = schema[key]
-        if (expected is not object and not isinstance(item, expected)) or (
-            isinstance(item, bool) and expected is int
-        ):
-            raise ConfigError(
-                f"{where}.{key}: expected {expected.__name__}, got {type(item).__name__}"
-            )
+        if not isinstance(item, expected) or (isinstance(item, bool) and expected is int):
+            raise ConfigError(f"{crumb}: expected {expected.__name__}, got {type(item).__name__}")
     for key in sorted(required - value.keys()):
-        raise ConfigError(f"{where}.{key}: missing (required)")
+        raise ConfigError(f"{where + '.' if where else ''}{key}: missing (required)")
     return value
 
 
@@ -167,7 +164,7 @@ def load_config(path: Path) -> Config:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config ({exc.strerror})") from None
     try:
-        table = _table(raw, "config", _TOP_KEYS, {"cards"})
+        table = _table(raw, "", _TOP_KEYS, {"cards"})
         root = path.resolve().parent
         upstreams = _upstreams(table.get("upstreams", []))
         return Config(
