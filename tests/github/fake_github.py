@@ -173,6 +173,9 @@ class FakeGitHub:
                     self.violations.append(f"{method} {path}: overlaps another mutating request")
         try:
             status, extra, payload = self._route(method, path, query, headers, body)
+        except Exception as exc:  # a bug in the fake: fail the test, not the connection
+            self.violations.append(f"{method} {path}: fake crashed: {exc!r}")
+            status, extra, payload = 500, {}, {"message": "Server Error"}
         finally:
             with self._lock:
                 if mutating:
@@ -204,7 +207,10 @@ class FakeGitHub:
             self.violations.append(f"{method} {path}: not an operation watcher should use")
             return 404, {}, {"message": "Not Found", "documentation_url": DOCS}
         operation, params = found
-        self.violations += operation.check_request(query, body)
+        problems = operation.check_request(query, body)
+        if problems:  # GitHub refuses what its description does not allow; so do we
+            self.violations += problems
+            return 422, {}, {"message": "Validation Failed", "documentation_url": DOCS}
         status, extra, payload = self._answer(
             operation.id, method, spec_path, params, query, lower, body
         )

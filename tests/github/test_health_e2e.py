@@ -37,7 +37,7 @@ def test_health_issue_after_three_failed_runs_closed_by_success(
     assert (
         health["body"].startswith(HEALTH) and health["title"] == f"watcher cannot verify {CARD_ID}"
     )
-    assert "in the last 3 runs (since 2026-" in health["body"]
+    assert "in the last 3 run(s) in a row (since 2026-" in health["body"]
     assert "This is not drift" in health["body"]
     assert (
         f"`custom-auth-dispatch-order`: {AUTH.replace('_', chr(92) + '_')}: no such file"
@@ -65,7 +65,7 @@ def test_threshold_comes_from_the_config(project: Project, github: FakeGitHub) -
     result = verify(project, github)
     assert result.code == 2
     assert f"opened issue #1 for health of {CARD_ID} (new)" in result.out
-    assert "in the last 1 runs" in github.issues[1]["body"]
+    assert "in the last 1 run(s) in a row" in github.issues[1]["body"]
 
 
 def test_a_broken_state_file_restarts_the_count(project: Project, github: FakeGitHub) -> None:

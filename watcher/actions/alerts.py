@@ -147,16 +147,14 @@ def file_issues(
 
     subjects = _subjects(config, settings, reports, baselines, today, dry_run, tell)
     if not settings.configured:
-        wanted = [s for s in subjects if s.state == "bad"]
+        wanted = [a for s in subjects for a in plan(s, []) if a.verb != "none"]
         if dry_run and wanted:
-            say(f"issues: GitHub is not configured (set {settings.missing()}); watcher would open:")
-            for subject in wanted:
-                _preview(
-                    IssueAction(
-                        "open", "", subject.name, "", None, subject.title, subject.body(None)
-                    ),
-                    say,
-                )
+            say(
+                f"issues: GitHub is not configured (set {settings.missing()}); as if it had no issues:"
+            )
+            for action in wanted:
+                say(describe(action, None, dry_run=True))
+                _preview(action, say)
         elif wanted:
             tell(f"issues: not filed; set {settings.missing()} to file them")
         return 0

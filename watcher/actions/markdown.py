@@ -18,7 +18,7 @@ _INVISIBLE = re.compile(
 # Enough to make markup inert: no emphasis, code, link or image, HTML, entity, table cell.
 _ESCAPED = re.compile(r"([\\`*_\[\]<|~&])")
 _MENTION = re.compile(r"(?<!\w)@([A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?)")
-_REFERENCE = re.compile(r"(?<!\w)(?:#|GH-)(\d+)\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"(?<![\w&])(?:#|GH-)(\d+)\b", re.IGNORECASE)
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -29,7 +29,7 @@ def visible(text: str) -> str:
 
 def prose(text: str, upstream_repo: str | None, limit: int = 2000) -> str:
     """One line of upstream text as Markdown text: no markup, no mention, no link to our issues."""
-    line = " ".join(visible(text).split())
+    line = visible(" ".join(text.split()))
     if len(line) > limit:
         line = line[:limit] + f"... ({len(line) - limit} more characters)"
     line = _ESCAPED.sub(r"\\\1", line)
@@ -49,7 +49,7 @@ def _longest_run(text: str) -> int:
 
 def code(text: str, limit: int = 300) -> str:
     """An inline code span that holds `text` exactly, whatever backticks it contains."""
-    line = " ".join(visible(text).split())
+    line = visible(" ".join(text.split()))
     if len(line) > limit:
         line = line[:limit] + "..."
     if not line:

@@ -128,7 +128,7 @@ class GitHubClient:
                 if method not in _SAFE_TO_REPEAT or transient >= TRANSIENT_RETRIES:
                     raise
                 transient += 1
-                self._sleep(float(2**transient))
+                self._sleep(float(2 ** (transient - 1)))
                 continue
             if response.is_success:
                 return response
@@ -140,7 +140,7 @@ class GitHubClient:
             repeatable = method in _SAFE_TO_REPEAT and transient < TRANSIENT_RETRIES
             if response.status_code >= 500 and repeatable:
                 transient += 1
-                self._sleep(float(2**transient))
+                self._sleep(float(2 ** (transient - 1)))
                 continue
             raise self._error(where, response)
 
