@@ -85,11 +85,19 @@ def subset(spec: dict[str, Any], version: str) -> dict[str, Any]:
             ],
             "requestBody": None
             if body is None
-            else {"required": body.get("required", False), "schema": _strip(_json_schema(body["content"]))},
+            else {
+                "required": body.get("required", False),
+                "schema": _strip(_json_schema(body["content"])),
+            },
             "responses": responses,
         }
     return {
-        "source": {"package": PACKAGE, "version": version, "file": MEMBER, "openapi": spec["openapi"]},
+        "source": {
+            "package": PACKAGE,
+            "version": version,
+            "file": MEMBER,
+            "openapi": spec["openapi"],
+        },
         "operations": operations,
     }
 
@@ -124,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     version = spec.get("info", {}).get("version", args.version)
     text = json.dumps(subset(spec, version), indent=1, sort_keys=True) + "\n"
     args.output.write_text(text, encoding="utf-8")
-    print(f"{args.output}: {len(OPERATIONS)} operations from {PACKAGE}@{version}, {len(text):,} bytes")
+    print(
+        f"{args.output}: {len(OPERATIONS)} operations from {PACKAGE}@{version}, {len(text):,} bytes"
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import json
 import re
+import socket
 
 from fake_github import FakeGitHub, primary_rate_limit, secondary_rate_limit
 from support import AUTH, CARD_ID, PASSTHROUGH, Project, Upstream
@@ -194,10 +195,13 @@ def test_existing_issue_found_across_pages(project: Project, github: FakeGitHub)
 def test_unreachable_github_does_not_hide_the_drift(project: Project, github: FakeGitHub) -> None:
     assert verify(project, github).code == 0
     drop_api_key(project.upstream)
-    result = verify(project, github, env={"GITHUB_API_URL": "http://127.0.0.1:9"})
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = verify(project, github, env={"GITHUB_API_URL": closed})
     assert result.code == 1
     assert re.search(rf"DRIFT\s+{CLAIM}", result.out)
-    assert "issues: cannot reach GitHub at http://127.0.0.1:9" in result.out
+    assert f"issues: cannot reach GitHub at {closed}" in result.out
     assert "the verdicts above stand" in result.out
 
 
