@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from watcher.actions.alerts import file_issues, issue_settings
 from watcher.actions.atomic import write_atomic
 from watcher.actions.card_dates import plan_dates, write_card
-from watcher.actions.report import CardReport, console, exit_code, overall, to_json
+from watcher.actions.report import CardReport, console, exit_code, overall, printable, to_json
 from watcher.actions.snapshots import Snapshot, save_snapshot, snapshot_path
 from watcher.commands.common import (
     PreparedCard,
@@ -108,6 +109,7 @@ def run(
 ) -> int:
     day = today_or(today)
     config, prepared = prepare(config_path, card, upstream_url, ref)
+    github = issue_settings(config, no_issues)  # bad GitHub settings stop the run here, offline
     human = stderr if json_out == "-" else stdout
     results = check_all(prepared, cache_dir_or(cache_dir), lambda line: print(line, file=stderr))
     reports = [
@@ -115,9 +117,25 @@ def run(
         for item, result in zip(prepared, results, strict=True)
     ]
     human.write(console(reports))
+    code = exit_code(overall(reports))
+
+    def say(line: str) -> None:
+        human.write(printable(line) + "\n")
+
+    if github is not None:
+        floor = file_issues(
+            config=config,
+            settings=github,
+            reports=reports,
+            baselines={p.card.id: p.snapshot.commit if p.snapshot else None for p in prepared},
+            today=day,
+            dry_run=dry_run,
+            say=say,
+        )
+        code = max(code, floor)
     document = json.dumps(to_json(reports), indent=2, ensure_ascii=False) + "\n"
     if json_out == "-":
         stdout.write(document)
     elif json_out:
         write_atomic(Path(json_out), document)
-    return exit_code(overall(reports))
+    return code
