@@ -38,6 +38,21 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest)
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_github(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never inherit a CI runner's GitHub settings (a real token would reach github.com)."""
+    for name in (
+        "GITHUB_TOKEN",
+        "GITHUB_REPOSITORY",
+        "GITHUB_API_URL",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
+        "WATCHER_CACHE_DIR",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def upstream(tmp_path: Path) -> Upstream:
     return litellm_upstream(tmp_path)
