@@ -11,20 +11,33 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import git
 from git.exc import GitCommandError
 from gitdb.util import hex_to_bin
 
 from watcher.lock import exclusive
-from watcher.upstream.interface import CommitInfo, FileBlob, Upstream, UpstreamError, UpstreamSpec
+from watcher.progress import Progress
+from watcher.upstream.interface import (
+    CommitInfo,
+    FileBlob,
+    LoggedCommit,
+    Upstream,
+    UpstreamError,
+    UpstreamSpec,
+)
 from watcher.upstream.urls import check_url, redact
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _SAFE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+# A commit-ish a user may name: a ref or (abbreviated) id, optionally walked back with ~N / ^N.
+_SAFE_REV = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*(?:[~^][0-9]{0,6})*$")
+_HEADER = re.compile(r"^[0-9a-f]{40}(?: [0-9a-f]{40})*$")
+_FETCH_BATCH = 2000  # object ids per fetch command line; history walks need a few hundred
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
 LOCK_TIMEOUT_SECONDS = 600.0
 
@@ -54,6 +67,9 @@ class GitUpstream(Upstream):
         self.spec = spec
         self._repo = repo
         self._commit: str | None = None
+        # False once a batch prefetch made the blobs local: a read then skips its fetch (a blob
+        # that is missing after all is still fetched, by `git cat-file`, one at a time).
+        self.fetch_on_read = True
 
     def _git(self, *args: str) -> str:
         try:
@@ -107,19 +123,8 @@ class GitUpstream(Upstream):
 
     def read(self, commit: str, paths: Sequence[str]) -> Mapping[str, FileBlob | None]:
         ids = self._blob_ids(commit, paths)
-        if ids:
-            # One fetch for every missing blob; blobs already present cost nothing (quickfetch).
-            self._git(
-                "-c",
-                "fetch.negotiationAlgorithm=noop",
-                "fetch",
-                "--no-tags",
-                "--no-write-fetch-head",
-                "--recurse-submodules=no",
-                "--filter=blob:none",
-                "origin",
-                *sorted(set(ids.values())),
-            )
+        if self.fetch_on_read:
+            self.prefetch(list(ids.values()))
         result: dict[str, FileBlob | None] = {}
         for path in paths:
             oid = ids.get(path)
@@ -129,6 +134,84 @@ class GitUpstream(Upstream):
             data = bytes(self._repo.odb.stream(hex_to_bin(oid)).read())  # type: ignore[no-untyped-call]
             result[path] = FileBlob(path, oid, data)
         return result
+
+    def blob_ids(self, commit: str, paths: Sequence[str]) -> Mapping[str, str]:
+        return self._blob_ids(commit, paths) if paths else {}
+
+    def reopened(self) -> GitUpstream:
+        # A new Repo: a forked process must never share the parent's `git cat-file` pipes.
+        upstream = GitUpstream(self.spec, git.Repo(self._repo.git_dir))
+        upstream._commit = self._commit
+        upstream.fetch_on_read = False  # callers reopen after a batch prefetch
+        return upstream
+
+    def prefetch(self, blob_ids: Sequence[str]) -> None:
+        # One fetch for every missing blob; blobs already present cost nothing (quickfetch).
+        wanted = sorted(set(blob_ids))
+        for start in range(0, len(wanted), _FETCH_BATCH):
+            self._git(
+                "-c",
+                "fetch.negotiationAlgorithm=noop",
+                "fetch",
+                "--no-tags",
+                "--no-write-fetch-head",
+                "--recurse-submodules=no",
+                "--filter=blob:none",
+                "origin",
+                *wanted[start : start + _FETCH_BATCH],
+            )
+
+    def rev_parse(self, rev: str) -> str:
+        if not _SAFE_REV.match(rev) or ".." in rev:
+            raise UpstreamError(f"{rev!r} is not a commit id, branch or tag (e.g. 5f6928bd50~1)")
+        for attempt in range(2):
+            try:
+                out = self._repo.git.execute(
+                    [
+                        "git",
+                        "rev-parse",
+                        "--verify",
+                        "--quiet",
+                        "--end-of-options",
+                        f"{rev}^{{commit}}",
+                    ],
+                    env=_GIT_ENV,
+                )
+                return str(out).strip()
+            except GitCommandError:
+                if attempt or not _FULL_SHA.match(rev):
+                    break
+                # A full id outside the fetched branch: ask for it once, trees only.
+                try:
+                    self._git("fetch", "--no-tags", "--filter=blob:none", "origin", rev)
+                except UpstreamError:
+                    break
+        raise UpstreamError(
+            f"{rev!r} is not a commit in {redact(self.spec.url)} (fetched ref {self.spec.ref!r})"
+        )
+
+    def first_parent_log(
+        self, tip: str, paths: Sequence[str], exclude: str | None = None
+    ) -> list[LoggedCommit]:
+        fields = "--format=%H %P%x00%cs%x00%s"
+        limit = [f"^{exclude}"] if exclude else []
+        out = self._git(
+            "log", "--first-parent", "--no-abbrev", "--raw", "-z", "--no-renames", fields,
+            tip, *limit, "--", *paths,
+        )  # fmt: skip
+        return _parse_log(out)[::-1]
+
+    def commit_before(self, tip: str, date: str) -> str | None:
+        before = f"--before={date} 00:00:00 +0000"
+        out = self._git("rev-list", "-1", "--first-parent", before, tip).strip()
+        return out or None
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        try:
+            out = self._repo.git.execute(["git", "merge-base", one, other], env=_GIT_ENV)
+        except GitCommandError:
+            return None  # unrelated histories
+        return str(out).strip() or None
 
     def list_files(self, commit: str, suffix: str) -> list[str]:
         out = self._git("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
@@ -144,24 +227,82 @@ class GitUpstream(Upstream):
         return CommitInfo(full, date, subject)
 
 
-def _clone(url: str, target: Path, ref: str) -> git.Repo:
+def _parse_log(out: str) -> list[LoggedCommit]:
+    """`git log -z --raw --format='%H %P%x00%cs%x00%s'`: header fields, then (meta, path) pairs.
+
+    With -z no field is ever quoted or split: a subject cannot hold NUL, paths arrive verbatim.
+    """
+    tokens = out.split("\0")
+    commits: list[LoggedCommit] = []
+    index = 0
+    while index < len(tokens):
+        head = tokens[index].lstrip("\n")
+        if not head:
+            index += 1
+            continue
+        if not _HEADER.match(head) or index + 2 >= len(tokens):
+            raise UpstreamError(f"unexpected output from git log near {head[:60]!r}")
+        commit, *parents = head.split(" ")
+        date, subject = tokens[index + 1], tokens[index + 2]
+        index += 3
+        changes: dict[str, str | None] = {}
+        while index + 1 < len(tokens) and tokens[index].lstrip("\n").startswith(":"):
+            meta = tokens[index].lstrip("\n").split(" ")
+            new_id, status = meta[3], meta[4]
+            changes[tokens[index + 1]] = None if status.startswith("D") else new_id
+            index += 2
+        commits.append(LoggedCommit(commit, tuple(parents), date, subject, changes))
+    return commits
+
+
+_CLONE_STAGES = {
+    git.RemoteProgress.COUNTING: "counting objects",
+    git.RemoteProgress.COMPRESSING: "compressing objects",
+    git.RemoteProgress.RECEIVING: "receiving objects",
+    git.RemoteProgress.RESOLVING: "resolving deltas",
+}
+
+
+def _clone_reporter(
+    progress: Progress,
+) -> Callable[[int, str | float, str | float | None, str], None]:
+    """git's clone progress (objects received, deltas resolved) as watcher's progress line."""
+
+    def update(
+        op_code: int, cur_count: str | float, max_count: str | float | None, message: str
+    ) -> None:
+        stage = _CLONE_STAGES.get(op_code & git.RemoteProgress.OP_MASK, "working")
+        total = int(float(max_count)) if max_count else None
+        progress.update(int(float(cur_count)), stage, total=total)
+
+    return update
+
+
+def _clone(url: str, target: Path, ref: str, stream: TextIO | None = None) -> git.Repo:
     target.parent.mkdir(parents=True, exist_ok=True)
+    progress = Progress(stream, f"cloning {redact(url)} (first run: commits and trees only)")
+    reporter = _clone_reporter(progress) if stream is not None else None
     staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=target.parent))
     options = ["--bare", "--filter=blob:none", "--no-checkout", "--single-branch", "--no-tags"]
     if _SAFE_REF.match(ref) and not _FULL_SHA.match(ref):
         options += ["--branch", ref]
     try:
         try:
-            git.Repo.clone_from(url, staging / "repo", multi_options=options, env=_GIT_ENV)
+            git.Repo.clone_from(
+                url, staging / "repo", reporter, multi_options=options, env=_GIT_ENV
+            )
         except GitCommandError as exc:
             if "--branch" in options and "not found in upstream" in str(exc.stderr):
                 # A commit id or an odd ref: clone the default branch, fetch_ref() gets the rest.
                 shutil.rmtree(staging / "repo", ignore_errors=True)
                 options = options[:-2]
-                git.Repo.clone_from(url, staging / "repo", multi_options=options, env=_GIT_ENV)
+                git.Repo.clone_from(
+                    url, staging / "repo", reporter, multi_options=options, env=_GIT_ENV
+                )
             else:
                 raise
         (staging / "repo").rename(target)
+        progress.finish("done")
     except GitCommandError as exc:
         raise UpstreamError(_explain(exc, url)) from exc
     finally:
@@ -170,7 +311,9 @@ def _clone(url: str, target: Path, ref: str) -> git.Repo:
 
 
 @contextmanager
-def open_upstream(spec: UpstreamSpec, cache_dir: Path) -> Iterator[GitUpstream]:
+def open_upstream(
+    spec: UpstreamSpec, cache_dir: Path, progress: TextIO | None = None
+) -> Iterator[GitUpstream]:
     """Sync the cached clone of `spec.url` (clone on first use) and fetch `spec.ref`, under a lock."""
     url = check_url(spec.url)
     if not _SAFE_REF.match(spec.ref) or ".." in spec.ref:
@@ -185,7 +328,7 @@ def open_upstream(spec: UpstreamSpec, cache_dir: Path) -> Iterator[GitUpstream]:
                     f"{target}: cached clone is damaged; delete it and run again"
                 ) from exc
         else:
-            repo = _clone(url, target, spec.ref)
+            repo = _clone(url, target, spec.ref, progress)
         upstream = GitUpstream(spec, repo)
         try:
             upstream.fetch_ref()
