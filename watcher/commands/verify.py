@@ -109,7 +109,13 @@ def run(
     day = today_or(today)
     config, prepared = prepare(config_path, card, upstream_url, ref)
     human = stderr if json_out == "-" else stdout
-    results = check_all(prepared, cache_dir_or(cache_dir), lambda line: print(line, file=stderr))
+    results = check_all(
+        prepared,
+        cache_dir_or(cache_dir),
+        lambda line: print(line, file=stderr),
+        progress=stderr,
+        find_first=True,
+    )
     reports = [
         _act(config, item, result, day, dry_run)
         for item, result in zip(prepared, results, strict=True)
