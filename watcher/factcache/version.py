@@ -30,12 +30,17 @@ def _libcst_release() -> str:
         return spec.origin
 
 
-@cache
-def cache_version() -> str:
+def source_version(root: Path) -> str:
+    """A digest of every Python source under `root`, plus the format, libcst and Python."""
     digest = hashlib.sha256()
     digest.update(f"format {FORMAT}\npython {sys.version}\n".encode())
     digest.update(_libcst_release().encode())
-    for path in sorted(PACKAGE_ROOT.rglob("*.py")):
-        digest.update(b"\0" + path.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0")
+    for path in sorted(root.rglob("*.py")):
+        digest.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
+
+
+@cache
+def cache_version() -> str:
+    return source_version(PACKAGE_ROOT)

@@ -67,9 +67,8 @@ class GitUpstream(Upstream):
         self.spec = spec
         self._repo = repo
         self._commit: str | None = None
-        # False once a batch prefetch made the blobs local: a read then skips its fetch (a blob
-        # that is missing after all is still fetched, by `git cat-file`, one at a time).
-        self.fetch_on_read = True
+        # Blob ids this handle fetched or read: known local, so a later read does not fetch them.
+        self._local: set[str] = set()
 
     def _git(self, *args: str) -> str:
         try:
@@ -123,8 +122,7 @@ class GitUpstream(Upstream):
 
     def read(self, commit: str, paths: Sequence[str]) -> Mapping[str, FileBlob | None]:
         ids = self._blob_ids(commit, paths)
-        if self.fetch_on_read:
-            self.prefetch(list(ids.values()))
+        self.prefetch(list(ids.values()))
         result: dict[str, FileBlob | None] = {}
         for path in paths:
             oid = ids.get(path)
@@ -142,12 +140,12 @@ class GitUpstream(Upstream):
         # A new Repo: a forked process must never share the parent's `git cat-file` pipes.
         upstream = GitUpstream(self.spec, git.Repo(self._repo.git_dir))
         upstream._commit = self._commit
-        upstream.fetch_on_read = False  # callers reopen after a batch prefetch
+        upstream._local = set(self._local)  # what the parent prefetched is local for the worker too
         return upstream
 
     def prefetch(self, blob_ids: Sequence[str]) -> None:
-        # One fetch for every missing blob; blobs already present cost nothing (quickfetch).
-        wanted = sorted(set(blob_ids))
+        # One fetch for every blob not known local; present ones cost nothing (quickfetch).
+        wanted = sorted(set(blob_ids) - self._local)
         for start in range(0, len(wanted), _FETCH_BATCH):
             self._git(
                 "-c",
@@ -160,6 +158,7 @@ class GitUpstream(Upstream):
                 "origin",
                 *wanted[start : start + _FETCH_BATCH],
             )
+        self._local.update(wanted)
 
     def rev_parse(self, rev: str) -> str:
         if not _SAFE_REV.match(rev) or ".." in rev:

@@ -87,8 +87,8 @@ class Upstream(ABC):
         return None  # without a batch fetch, each read fetches what it needs
 
     def reopened(self) -> Upstream | None:
-        """The same synced upstream through fresh handles, for a forked worker process after a
-        batch prefetch (its reads do not fetch again); None when it cannot be shared that way."""
+        """The same synced upstream through fresh handles, for a forked worker process (blobs
+        this handle prefetched are not fetched again); None when it cannot be shared that way."""
         return None
 
     def rev_parse(self, rev: str) -> str:
