@@ -7,14 +7,8 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from watcher.actions.atomic import write_atomic
 from watcher.commands.common import PreparedCard, add_common, cache_dir_or, prepare
 from watcher.config import ConfigError
-from watcher.factcache import FactsCache
-from watcher.history.bisect import bisect_claim
-from watcher.history.render import bisect_json, bisect_text
-from watcher.history.walker import CardWalker
-from watcher.upstream import open_upstream
 
 HELP = "find the first upstream commit where a claim's outcome or facts changed"
 
@@ -76,6 +70,14 @@ def run(
     stdout: TextIO,
     stderr: TextIO,
 ) -> int:
+    # Imported here: every command module is imported to build the parser, on every run.
+    from watcher.actions.atomic import write_atomic
+    from watcher.factcache import FactsCache
+    from watcher.history.bisect import bisect_claim
+    from watcher.history.render import bisect_json, bisect_text
+    from watcher.history.walker import CardWalker
+    from watcher.upstream import open_upstream
+
     _config, prepared = prepare(config_path, card, upstream_url, ref)
     item = _card_of(prepared, claim)
     if good is None and item.snapshot is None:

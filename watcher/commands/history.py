@@ -9,14 +9,9 @@ import re
 from pathlib import Path
 from typing import Any, TextIO
 
-from watcher.actions.atomic import write_atomic
 from watcher.commands.common import PreparedCard, add_common, cache_dir_or, prepare
 from watcher.config import ConfigError
-from watcher.factcache import FactsCache
-from watcher.history.render import timeline_json, timeline_table
-from watcher.history.timeline import build_timeline
-from watcher.history.walker import CardWalker
-from watcher.upstream import Upstream, open_upstream
+from watcher.upstream import Upstream
 
 HELP = "walk the upstream commits that touched a card's files: claim outcomes and fact changes"
 _MONTH_OR_DAY = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
@@ -87,6 +82,14 @@ def run(
     stdout: TextIO,
     stderr: TextIO,
 ) -> int:
+    # Imported here: every command module is imported to build the parser, on every run.
+    from watcher.actions.atomic import write_atomic
+    from watcher.factcache import FactsCache
+    from watcher.history.render import timeline_json, timeline_table
+    from watcher.history.timeline import build_timeline
+    from watcher.history.walker import CardWalker
+    from watcher.upstream import open_upstream
+
     if since is not None:
         since_date(since)  # a malformed date fails before any network
     _config, prepared = prepare(config_path, card, upstream_url, ref)

@@ -17,7 +17,6 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from watcher.claims import FactRequest
@@ -47,9 +46,9 @@ _worker = _Worker()
 
 
 def _start(upstream: Upstream, cache: FactsCache) -> None:
-    # `upstream` was reopened in the parent but never used there: its git processes start here.
     gc.freeze()  # what the parent imported stays out of every collection in the worker
-    _worker.upstream = upstream
+    # The parent's handle is inherited, never used: this worker opens (and owns) its own.
+    _worker.upstream = upstream.reopened()
     _worker.cache = cache
 
 
@@ -87,13 +86,14 @@ def warm(
 ) -> None:
     """Run every job, in forked workers when it pays; `done` gets each job's parsed versions."""
     workers = workers_for(len(jobs))
-    fresh = upstream.reopened() if workers > 1 else None
-    if fresh is None:
+    if workers == 1 or upstream.reopened() is None:
         for job in jobs:
             done(run_job(job, upstream, cache))
         return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, context, _start, (fresh, cache)) as pool:
+    with ProcessPoolExecutor(workers, context, _start, (upstream, cache)) as pool:
         futures = [pool.submit(_run_in_worker, job) for job in jobs]
         for future in as_completed(futures):
             try:
