@@ -44,7 +44,12 @@ class FactsCache:
     """Extraction results by blob id, under `<cache dir>/facts/<version>/`."""
 
     def __init__(self, cache_dir: Path, version: str | None = None) -> None:
-        self.root = cache_dir / "facts" / (version or cache_version())
+        if version is None:
+            try:
+                version = cache_version()
+            except OSError:  # watcher's sources unreadable: a version nothing else will share
+                version = f"unversioned-{os.getpid()}-{os.urandom(4).hex()}"
+        self.root = cache_dir / "facts" / version
         self.hits = 0
         self.stored = 0
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from watcher.claims.common import json_diff
+from watcher.history.diff import fact_diff
 from watcher.history.interface import CommitRef, FirstChange, HistoryError
 from watcher.history.walker import CardWalker
 from watcher.progress import Progress
@@ -102,7 +102,7 @@ def bisect_claim(
         claim, _ref(found), before.status, after.status, merged, len(found.parents) > 1
     )
     old, new = walker.claim_result(good, claim), walker.claim_result(found.commit, claim)
-    diff = json_diff(old.facts, new.facts) if old.facts is not None and new.facts else []
+    diff = fact_diff(old.facts, new.facts) if old.facts is not None and new.facts else []
     return BisectResult(
         claim,
         good_ref,

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from watcher.claims import JSON
-from watcher.claims.common import json_diff
+from watcher.history.diff import fact_diff
 from watcher.history.interface import CommitRef
 from watcher.history.walker import MAX_PATH_ROUNDS, CardWalker, ClaimState, Point
 from watcher.history.warm import Job, warm
@@ -71,9 +70,7 @@ def _step(
     changed = ClaimState.of(item, result.commit) != ClaimState.of(old, previous.commit)
     diff: list[str] = []
     if old.facts is not None and item.facts is not None:
-        diff = [
-            line.replace(".[", "[") for line in json_diff(_keyed(old.facts), _keyed(item.facts))
-        ]
+        diff = fact_diff(old.facts, item.facts)
     elif changed:
         diff = [f"{old.verdict.status} -> {verdict.status}: {verdict.message}"]
     if not changed:
@@ -81,28 +78,6 @@ def _step(
     if len(diff) > MAX_DIFF_LINES:
         diff = [*diff[:MAX_DIFF_LINES], f"... {len(diff) - MAX_DIFF_LINES} more"]
     return ClaimStep(item.claim.id, verdict.status, verdict.message, changed, tuple(diff))
-
-
-def _label(item: object) -> str | None:
-    """`/cohere/{endpoint:path} GET,POST cohere_proxy_route` for a route-like fact, else None."""
-    if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-        return None
-    methods = ",".join(str(method) for method in item.get("methods", ()))
-    parts = [item["path"], methods, str(item.get("handler", ""))]
-    return " ".join(part for part in parts if part)
-
-
-def _keyed(facts: JSON) -> JSON:
-    """Facts for a readable diff: lists of route-like facts keyed by what they are, not by
-    position (an inserted route would otherwise show as every later route changing)."""
-    if isinstance(facts, dict):
-        return {key: _keyed(value) for key, value in facts.items()}
-    if isinstance(facts, list):
-        labels = [_label(item) for item in facts]
-        if facts and None not in labels and len(set(labels)) == len(labels):
-            return {f"[{label}]": _keyed(item) for label, item in zip(labels, facts, strict=True)}
-        return [_keyed(item) for item in facts]
-    return facts
 
 
 def _missing(walker: CardWalker, points: Sequence[Point]) -> list[Job]:

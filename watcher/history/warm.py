@@ -75,7 +75,10 @@ def _run_in_worker(job: Job) -> list[tuple[str, str]]:
 def workers_for(jobs: int) -> int:
     if jobs < MIN_PARALLEL_JOBS or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(os.cpu_count() or 1, jobs))
+    # One more than the CPUs: each job also waits on git (the blob) and on the disk (the cache
+    # entry), and on a shared machine a spare worker keeps both CPUs busy. Measured on the
+    # 2-CPU benchmark box under load: 2 workers 18.2 s, 3 workers 15.3 s for 176 versions.
+    return max(1, min((os.cpu_count() or 1) + 1, jobs))
 
 
 def warm(
