@@ -205,9 +205,9 @@ def measure(root: Path, url: str, repeat: int) -> int:
         )
     )
 
-    parent = f"{DISPATCH_CHANGE}~1"
+    clone = next(path for path in (cache / "repos").iterdir() if path.is_dir())
     good = subprocess.run(
-        ["git", "-C", str(next((cache / "repos").glob("*[!.lock]"))), "rev-parse", parent],
+        ["git", "-C", str(clone), "rev-parse", f"{DISPATCH_CHANGE}~1"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
     watcher(project, cache, "accept", "--ref", good)
