@@ -71,6 +71,12 @@ class RunTree:
 
     def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
         wanted = [path for path in dict.fromkeys(paths) if path not in self._parsed]
+        # Known from the trees to be no file here: nothing to read (history walks know many).
+        absent = {path: None for path in wanted if path in self.ids and self.ids[path] is None}
+        if absent:
+            self.blobs.update(absent)
+            self._parsed.update(_parse_all(absent, self.commit))
+            wanted = [path for path in wanted if path not in absent]
         if wanted:
             try:
                 blobs = self.upstream.read(self.commit, wanted)

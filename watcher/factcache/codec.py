@@ -81,7 +81,12 @@ def _is_fact_type(kind: type) -> bool:
     return top_level and (module == FACTS_PACKAGE or module.startswith(FACTS_PACKAGE + "."))
 
 
+_TYPES: dict[str, type] = {}
+
+
 def _fact_type(name: object) -> type:
+    if isinstance(name, str) and name in _TYPES:
+        return _TYPES[name]
     if not isinstance(name, str) or ":" not in name:
         raise ValueError(f"bad type name {name!r}")
     module_name, _, qualname = name.partition(":")
@@ -90,4 +95,5 @@ def _fact_type(name: object) -> type:
     kind = getattr(importlib.import_module(module_name), qualname, None)
     if not isinstance(kind, type) or not dataclasses.is_dataclass(kind) or not _is_fact_type(kind):
         raise ValueError(f"{name!r} is not a facts dataclass")
+    _TYPES[name] = kind
     return kind
