@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from watcher.claims import JSON, ClaimKind, Error, Extracted, FactRequest, Verdict
 from watcher.config import CardConfig
-from watcher.facts import EXTRACTORS, FactsError, ParsedModule, parse
+from watcher.factcache import FactsCache, extract_requests
+from watcher.facts import EXTRACTORS, FactsError, SourceTree, parse
+from watcher.history.interface import FirstChange
 from watcher.upstream import FileBlob, Upstream, UpstreamError
+
+if TYPE_CHECKING:
+    from watcher.facts import ParsedModule
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,8 @@ class ClaimResult:
     claim: ClaimKind
     verdict: Verdict
     facts: JSON | None
+    # The upstream commit where this claim's outcome or facts first changed since the baseline.
+    first_commit: FirstChange | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,8 @@ class CardResult:
     commit: str | None
     blobs: Mapping[str, str]
     results: tuple[ClaimResult, ...]
+    # Paths parsed in this run; empty when every fact came from the facts cache.
+    parsed: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -47,15 +57,26 @@ def failed_card(
 class RunTree:
     """The upstream tree at this run's commit: batched reads, each path parsed at most once."""
 
-    def __init__(self, upstream: Upstream, commit: str) -> None:
+    def __init__(
+        self, upstream: Upstream, commit: str, known_ids: Mapping[str, str | None] | None = None
+    ) -> None:
         self.upstream = upstream
         self.commit = commit
         self.blobs: dict[str, FileBlob | None] = {}
+        # Blob id per path (None: no such file), from trees alone; `known_ids` saves the lookup.
+        self.ids: dict[str, str | None] = dict(known_ids or {})
+        self.parsed: list[str] = []
         self._parsed: dict[str, ParsedModule | str] = {}
         self._listing: dict[str, list[str]] = {}
 
     def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
         wanted = [path for path in dict.fromkeys(paths) if path not in self._parsed]
+        # Known from the trees to be no file here: nothing to read (history walks know many).
+        absent = {path: None for path in wanted if path in self.ids and self.ids[path] is None}
+        if absent:
+            self.blobs.update(absent)
+            self._parsed.update(_parse_all(absent, self.commit))
+            wanted = [path for path in wanted if path not in absent]
         if wanted:
             try:
                 blobs = self.upstream.read(self.commit, wanted)
@@ -63,8 +84,18 @@ class RunTree:
                 self._parsed.update({path: str(exc) for path in wanted})
             else:
                 self.blobs.update(blobs)
+                self.ids.update({p: b.blob_id if b else None for p, b in blobs.items()})
+                self.parsed.extend(path for path, blob in blobs.items() if blob is not None)
                 self._parsed.update(_parse_all(blobs, self.commit))
         return {path: self._parsed[path] for path in paths}
+
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        """Blob ids at this commit without fetching any blob (the facts cache's key)."""
+        wanted = [path for path in dict.fromkeys(paths) if path not in self.ids]
+        if wanted:
+            found = self.upstream.blob_ids(self.commit, wanted)
+            self.ids.update({path: found.get(path) for path in wanted})
+        return {path: self.ids[path] for path in paths}
 
     def paths(self, suffix: str = ".py") -> list[str]:
         if suffix not in self._listing:
@@ -72,7 +103,7 @@ class RunTree:
         return self._listing[suffix]
 
 
-def _extract(request: FactRequest, parsed: ParsedModule | str, tree: RunTree) -> Extracted:
+def _extract(request: FactRequest, parsed: ParsedModule | str, tree: SourceTree) -> Extracted:
     if isinstance(parsed, str):
         return Extracted(None, parsed)
     try:
@@ -104,16 +135,32 @@ def check_card(
     claims: Sequence[ClaimKind],
     upstream: Upstream,
     baseline: Mapping[str, JSON],
+    cache: FactsCache | None = None,
 ) -> CardResult:
     """Verdicts for every claim of a card at the commit the upstream's ref resolves to."""
-    commit = upstream.resolve()
-    tree = RunTree(upstream, commit)
+    return evaluate_card(card, claims, RunTree(upstream, upstream.resolve()), baseline, cache)
+
+
+def extract_facts(
+    requests: Sequence[FactRequest], tree: RunTree, cache: FactsCache | None
+) -> Mapping[FactRequest, Extracted]:
+    """Cached facts where the blob was seen before; the rest read in one batch and parsed once."""
+    return extract_requests(requests, tree, cache, _extract)
+
+
+def evaluate_card(
+    card: CardConfig,
+    claims: Sequence[ClaimKind],
+    tree: RunTree,
+    baseline: Mapping[str, JSON],
+    cache: FactsCache | None = None,
+) -> CardResult:
+    """Verdicts for every claim of a card at `tree`'s commit (any commit: history walks use it)."""
     requests = list(dict.fromkeys(r for claim in claims for r in claim.requests()))
-    parsed = tree.modules([r.path for r in requests])  # one batch for every file the claims name
-    facts = {request: _extract(request, parsed[request.path], tree) for request in requests}
+    facts = extract_facts(requests, tree, cache)
     results = []
     for claim in claims:
         verdict = claim.evaluate(facts, baseline.get(claim.id), tree)
         results.append(ClaimResult(claim, verdict, claim.record(facts)))
-    ids = {path: blob.blob_id for path, blob in tree.blobs.items() if blob is not None}
-    return CardResult(card, commit, ids, tuple(results))
+    ids = {path: blob for path, blob in tree.ids.items() if blob is not None}
+    return CardResult(card, tree.commit, ids, tuple(results), tuple(tree.parsed))

@@ -8,6 +8,7 @@ from typing import Any
 
 from watcher.actions.card_dates import DateChange
 from watcher.claims import Evidence
+from watcher.history.interface import CommitRef, FirstChange
 from watcher.orchestrator import CardResult
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -36,6 +37,46 @@ class CardReport:
             return None
         anchor = f"#L{evidence.line}" if evidence.line else ""
         return f"{self.web_url}/blob/{self.result.commit}/{evidence.path}{anchor}"
+
+    def commit_link(self, commit: str) -> str | None:
+        return f"{self.web_url}/commit/{commit}" if self.web_url else None
+
+
+def _commit_json(report: CardReport, ref: CommitRef) -> dict[str, Any]:
+    return {
+        "commit": ref.commit,
+        "date": ref.date,
+        "subject": ref.subject,
+        "permalink": report.commit_link(ref.commit),
+    }
+
+
+def first_commit_json(report: CardReport, first: FirstChange | None) -> dict[str, Any] | None:
+    """Where a drifted claim first changed since the baseline (None when not known)."""
+    if first is None:
+        return None
+    return {
+        **_commit_json(report, first.commit),
+        "merge": first.is_merge,
+        "merged_from": _commit_json(report, first.merged_from) if first.merged_from else None,
+        "before": first.before,
+        "after": first.after,
+    }
+
+
+def first_commit_lines(report: CardReport, first: FirstChange) -> list[str]:
+    ref = first.commit
+    lines = [f"first changed in {ref.commit[:12]} ({ref.date}) {ref.subject}"]
+    if link := report.commit_link(ref.commit):
+        lines.append(f"  {link}")
+    if first.merged_from is not None:
+        side = first.merged_from
+        lines.append(
+            f"introduced on the merged branch by {side.commit[:12]} ({side.date}) {side.subject}"
+        )
+        if link := report.commit_link(side.commit):
+            lines.append(f"  {link}")
+    return lines
 
 
 def overall(reports: list[CardReport]) -> str:
@@ -71,6 +112,7 @@ def to_json(reports: list[CardReport]) -> dict[str, Any]:
                         for e in verdict.evidence
                     ],
                     "diff": list(verdict.diff),
+                    "first_commit": first_commit_json(report, item.first_commit),
                 }
             )
     return {
@@ -89,6 +131,7 @@ def to_json(reports: list[CardReport]) -> dict[str, Any]:
                 "dates": [{"source": d.source, "from": d.old, "to": d.new} for d in report.dates],
                 "dates_note": report.dates_note,
                 "not_machine_checked": report.unchecked,
+                "parsed": list(report.result.parsed),
                 "notes": report.notes,
             }
             for report in reports
@@ -124,6 +167,10 @@ def console(reports: list[CardReport]) -> str:
                 )
             for change in verdict.diff[:MAX_CONSOLE_DIFF]:
                 lines.append(f"         {change}")
+            if item.first_commit is not None:
+                lines.extend(
+                    f"         {line}" for line in first_commit_lines(report, item.first_commit)
+                )
         for date in report.dates:
             lines.append(f"  date   {date.source}: {date.old} -> {date.new}")
         if report.dates_note:

@@ -8,11 +8,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from watcher.actions.snapshots import Snapshot, load_snapshot
 from watcher.card import parse_sources, read_card
 from watcher.claims import ClaimKind, build_claim
 from watcher.config import CardConfig, Config, ConfigError, load_config
+from watcher.factcache import FactsCache
+from watcher.history.first import attach_first_commits
 from watcher.orchestrator import CardResult, check_card, failed_card
 from watcher.upstream import UpstreamError, UpstreamSpec, default_cache_dir, open_upstream
 from watcher.upstream.urls import check_url
@@ -90,20 +93,38 @@ def check_all(
     say: Callable[[str], None],
     *,
     use_baseline: bool = True,
+    progress: TextIO | None = None,
+    find_first: bool = False,
 ) -> list[CardResult]:
     """Check each card; cards sharing an upstream share one sync. Upstream failures become errors.
 
     Without `use_baseline`, claims are judged against the card's statements alone (for `accept`).
+    Facts come from the facts cache where the blob was seen before. With `find_first`, drifted
+    claims are bisected from the baseline's commit to name the commit that changed them.
     """
     results: dict[str, CardResult] = {}
     specs = list(dict.fromkeys(p.spec for p in prepared))
+    cache = FactsCache(cache_dir)
     for spec in specs:
         group = [p for p in prepared if p.spec == spec]
         try:
-            with open_upstream(spec, cache_dir) as upstream:
+            with open_upstream(spec, cache_dir, progress) as upstream:
                 for item in group:
                     baseline = item.snapshot.claims if item.snapshot and use_baseline else {}
-                    results[item.card.id] = check_card(item.card, item.claims, upstream, baseline)
+                    result = check_card(item.card, item.claims, upstream, baseline, cache)
+                    if find_first and use_baseline and item.snapshot is not None:
+                        result = attach_first_commits(
+                            upstream,
+                            item.card,
+                            item.claims,
+                            baseline,
+                            item.snapshot.commit,
+                            result,
+                            cache,
+                            say,
+                            progress,
+                        )
+                    results[item.card.id] = result
         except UpstreamError as exc:
             say(f"watcher: {exc}")
             for item in group:

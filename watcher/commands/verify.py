@@ -111,7 +111,13 @@ def run(
     config, prepared = prepare(config_path, card, upstream_url, ref)
     github = issue_settings(config, no_issues)  # bad GitHub settings stop the run here, offline
     human = stderr if json_out == "-" else stdout
-    results = check_all(prepared, cache_dir_or(cache_dir), lambda line: print(line, file=stderr))
+    results = check_all(
+        prepared,
+        cache_dir_or(cache_dir),
+        lambda line: print(line, file=stderr),
+        progress=stderr,
+        find_first=True,
+    )
     reports = [
         _act(config, item, result, day, dry_run)
         for item, result in zip(prepared, results, strict=True)

@@ -1,7 +1,9 @@
-"""A cached, blobless partial clone per upstream URL, driven through GitPython.
+"""A cached, blobless partial clone per upstream URL.
 
 Only commits and trees are cloned; blobs are fetched on demand, all of a run's blobs in one
-fetch. GitPython's unsafe options and protocols stay disabled; the URL is checked first.
+fetch. Git commands run as plain subprocesses; GitPython (about 0.1 s to import) is loaded only
+to clone (with progress) and to read blob contents, which the daily no-change run never does.
+GitPython's unsafe options and protocols stay disabled; the URL is checked first.
 """
 
 from __future__ import annotations
@@ -10,22 +12,37 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
-import git
-from git.exc import GitCommandError
-from gitdb.util import hex_to_bin
+if TYPE_CHECKING:
+    import git
 
 from watcher.lock import exclusive
-from watcher.upstream.interface import CommitInfo, FileBlob, Upstream, UpstreamError, UpstreamSpec
+from watcher.progress import Progress
+from watcher.upstream.interface import (
+    CommitInfo,
+    FileBlob,
+    LoggedCommit,
+    Upstream,
+    UpstreamError,
+    UpstreamSpec,
+)
 from watcher.upstream.urls import check_url, redact
 
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _SAFE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+# A commit-ish a user may name: a ref or (abbreviated) id, optionally walked back with ~N / ^N.
+_SAFE_REV = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*(?:[~^][0-9]{0,6})*$")
+_HEADER = re.compile(r"^[0-9a-f]{40}(?: [0-9a-f]{40})*$")
+_FETCH_BATCH = 2000  # object ids per fetch command line; history walks need a few hundred
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
+# English messages (we match a few of them), as GitPython also runs git.
+_LOCALE = {"LANGUAGE": "C", "LC_ALL": "C"}
 LOCK_TIMEOUT_SECONDS = 600.0
 
 
@@ -42,24 +59,50 @@ def _repo_dir(cache_dir: Path, url: str) -> Path:
     return cache_dir / "repos" / f"{tail}-{digest}"
 
 
-def _explain(exc: GitCommandError, url: str) -> str:
-    lines = [line.strip() for line in str(exc.stderr or "").splitlines() if line.strip()]
+def _explain(stderr: object, status: object, url: str) -> str:
+    lines = [line.strip() for line in str(stderr or "").splitlines() if line.strip()]
     detail = next((line for line in reversed(lines) if "fatal" in line or "error" in line), "")
-    detail = (detail or (lines[-1] if lines else f"git exited with {exc.status}")).strip("'\" ")
+    detail = (detail or (lines[-1] if lines else f"git exited with {status}")).strip("'\" ")
     return redact(f"{url}: {detail}")
 
 
+def _run(git_dir: Path, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """`git ARGS` on the cached clone; GIT_DIR set, so no inherited GIT_DIR can redirect it."""
+    env = {**os.environ, **_LOCALE, **_GIT_ENV, "GIT_DIR": str(git_dir)}
+    done = subprocess.run(["git", *args], cwd=git_dir, env=env, capture_output=True, check=False)
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8", "replace").removesuffix("\n"),
+        done.stderr.decode("utf-8", "replace"),
+    )
+
+
 class GitUpstream(Upstream):
-    def __init__(self, spec: UpstreamSpec, repo: git.Repo) -> None:
+    def __init__(self, spec: UpstreamSpec, path: Path) -> None:
         self.spec = spec
-        self._repo = repo
+        self.path = path
+        self._repo: git.Repo | None = None  # opened on the first blob read
         self._commit: str | None = None
+        # Blob ids this handle fetched or read: known local, so a later read does not fetch them.
+        self._local: set[str] = set()
+
+    def _call(self, *args: str) -> subprocess.CompletedProcess[str]:
+        try:
+            return _run(self.path, args)
+        except OSError as exc:
+            raise UpstreamError(f"cannot run git ({exc.strerror}); is git installed?") from exc
 
     def _git(self, *args: str) -> str:
-        try:
-            return str(self._repo.git.execute(["git", *args], env=_GIT_ENV))
-        except GitCommandError as exc:
-            raise UpstreamError(_explain(exc, self.spec.url)) from exc
+        done = self._call(*args)
+        if done.returncode != 0:
+            raise UpstreamError(_explain(done.stderr, done.returncode, self.spec.url))
+        return done.stdout
+
+    def close(self) -> None:
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
 
     def fetch_ref(self) -> str:
         ref = self.spec.ref
@@ -76,14 +119,11 @@ class GitUpstream(Upstream):
             return ref
         for kind in ("heads", "tags"):
             local = f"refs/watcher/{kind}/{ref}"
-            try:
-                self._repo.git.execute(
-                    ["git", *fetch, "origin", f"+refs/{kind}/{ref}:{local}"], env=_GIT_ENV
-                )
-            except GitCommandError as exc:
-                if "couldn't find remote ref" in str(exc.stderr):
+            done = self._call(*fetch, "origin", f"+refs/{kind}/{ref}:{local}")
+            if done.returncode != 0:
+                if "couldn't find remote ref" in done.stderr:
                     continue
-                raise UpstreamError(_explain(exc, self.spec.url)) from exc
+                raise UpstreamError(_explain(done.stderr, done.returncode, self.spec.url))
             self._commit = self._git("rev-parse", "--verify", f"{local}^{{commit}}").strip()
             return self._commit
         raise UpstreamError(
@@ -107,8 +147,43 @@ class GitUpstream(Upstream):
 
     def read(self, commit: str, paths: Sequence[str]) -> Mapping[str, FileBlob | None]:
         ids = self._blob_ids(commit, paths)
-        if ids:
-            # One fetch for every missing blob; blobs already present cost nothing (quickfetch).
+        self.prefetch(list(ids.values()))
+        result: dict[str, FileBlob | None] = {}
+        for path in paths:
+            oid = ids.get(path)
+            if oid is None:
+                result[path] = None
+                continue
+            result[path] = FileBlob(path, oid, self._blob(oid))
+            self._local.add(oid)
+        return result
+
+    def _blob(self, oid: str) -> bytes:
+        import git
+        from gitdb.util import hex_to_bin
+
+        if self._repo is None:
+            self._repo = git.Repo(self.path)
+            self._repo.git.update_environment(GIT_DIR=str(self.path))
+        try:
+            return bytes(self._repo.odb.stream(hex_to_bin(oid)).read())  # type: ignore[no-untyped-call]
+        except (ValueError, git.GitCommandError) as exc:
+            raise UpstreamError(f"{redact(self.spec.url)}: cannot read blob {oid}: {exc}") from exc
+
+    def blob_ids(self, commit: str, paths: Sequence[str]) -> Mapping[str, str]:
+        return self._blob_ids(commit, paths) if paths else {}
+
+    def reopened(self) -> GitUpstream:
+        # A new handle: a forked process must never share the parent's `git cat-file` pipes.
+        upstream = GitUpstream(self.spec, self.path)
+        upstream._commit = self._commit
+        upstream._local = set(self._local)  # what the parent prefetched is local for the worker too
+        return upstream
+
+    def prefetch(self, blob_ids: Sequence[str]) -> None:
+        # One fetch for every blob not known local; present ones cost nothing (quickfetch).
+        wanted = sorted(set(blob_ids) - self._local)
+        for start in range(0, len(wanted), _FETCH_BATCH):
             self._git(
                 "-c",
                 "fetch.negotiationAlgorithm=noop",
@@ -118,17 +193,51 @@ class GitUpstream(Upstream):
                 "--recurse-submodules=no",
                 "--filter=blob:none",
                 "origin",
-                *sorted(set(ids.values())),
+                *wanted[start : start + _FETCH_BATCH],
             )
-        result: dict[str, FileBlob | None] = {}
-        for path in paths:
-            oid = ids.get(path)
-            if oid is None:
-                result[path] = None
-                continue
-            data = bytes(self._repo.odb.stream(hex_to_bin(oid)).read())  # type: ignore[no-untyped-call]
-            result[path] = FileBlob(path, oid, data)
-        return result
+        self._local.update(wanted)
+
+    def rev_parse(self, rev: str) -> str:
+        if not _SAFE_REV.match(rev) or ".." in rev:
+            raise UpstreamError(f"{rev!r} is not a commit id, branch or tag (e.g. 5f6928bd50~1)")
+        for attempt in range(2):
+            done = self._call(
+                "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+            )
+            if done.returncode == 0:
+                return done.stdout.strip()
+            if attempt or not _FULL_SHA.match(rev):
+                break
+                # A full id outside the fetched branch: ask for it once, trees only.
+                try:
+                    self._git("fetch", "--no-tags", "--filter=blob:none", "origin", rev)
+                except UpstreamError:
+                    break
+        raise UpstreamError(
+            f"{rev!r} is not a commit in {redact(self.spec.url)} (fetched ref {self.spec.ref!r})"
+        )
+
+    def first_parent_log(
+        self, tip: str, paths: Sequence[str], exclude: str | None = None
+    ) -> list[LoggedCommit]:
+        fields = "--format=%H %P%x00%cs%x00%s"
+        limit = [f"^{exclude}"] if exclude else []
+        out = self._git(
+            "log", "--first-parent", "--no-abbrev", "--raw", "-z", "--no-renames", fields,
+            tip, *limit, "--", *paths,
+        )  # fmt: skip
+        return _parse_log(out)[::-1]
+
+    def commit_before(self, tip: str, date: str) -> str | None:
+        before = f"--before={date} 00:00:00 +0000"
+        out = self._git("rev-list", "-1", "--first-parent", before, tip).strip()
+        return out or None
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        done = self._call("merge-base", one, other)
+        if done.returncode != 0:
+            return None  # unrelated histories
+        return done.stdout.strip() or None
 
     def list_files(self, commit: str, suffix: str) -> list[str]:
         out = self._git("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
@@ -144,51 +253,120 @@ class GitUpstream(Upstream):
         return CommitInfo(full, date, subject)
 
 
-def _clone(url: str, target: Path, ref: str) -> git.Repo:
+def _parse_log(out: str) -> list[LoggedCommit]:
+    """`git log -z --raw --format='%H %P%x00%cs%x00%s'`: header fields, then (meta, path) pairs.
+
+    With -z no field is ever quoted or split: a subject cannot hold NUL, paths arrive verbatim.
+    """
+    tokens = out.split("\0")
+    commits: list[LoggedCommit] = []
+    index = 0
+    while index < len(tokens):
+        head = tokens[index].lstrip("\n")
+        if not head:
+            index += 1
+            continue
+        if not _HEADER.match(head) or index + 2 >= len(tokens):
+            raise UpstreamError(f"unexpected output from git log near {head[:60]!r}")
+        commit, *parents = head.split(" ")
+        date, subject = tokens[index + 1], tokens[index + 2]
+        index += 3
+        changes: dict[str, str | None] = {}
+        while index + 1 < len(tokens) and tokens[index].lstrip("\n").startswith(":"):
+            meta = tokens[index].lstrip("\n").split(" ")
+            new_id, status = meta[3], meta[4]
+            changes[tokens[index + 1]] = None if status.startswith("D") else new_id
+            index += 2
+        commits.append(LoggedCommit(commit, tuple(parents), date, subject, changes))
+    return commits
+
+
+def _clone_reporter(progress: Progress | None) -> Any:
+    """A git.RemoteProgress feeding watcher's progress line. It also keeps git's stderr lines:
+    with a progress handler attached, GitPython parses stderr itself and the error text
+    ("Remote branch x not found") is only found here."""
+    import git
+
+    stages = {
+        git.RemoteProgress.COUNTING: "counting objects",
+        git.RemoteProgress.COMPRESSING: "compressing objects",
+        git.RemoteProgress.RECEIVING: "receiving objects",
+        git.RemoteProgress.RESOLVING: "resolving deltas",
+    }
+
+    class Reporter(git.RemoteProgress):
+        def update(
+            self,
+            op_code: int,
+            cur_count: str | float,
+            max_count: str | float | None = None,
+            message: str = "",
+        ) -> None:
+            if progress is None:
+                return
+            stage = stages.get(op_code & git.RemoteProgress.OP_MASK, "working")
+            total = int(float(max_count)) if max_count else None
+            progress.update(int(float(cur_count)), stage, total=total)
+
+    return Reporter()
+
+
+def _git_said(exc: Any, reporter: Any) -> str:
+    lines = [str(exc.stderr or ""), *reporter.error_lines, *reporter.other_lines]
+    return "\n".join(line for line in lines if line)
+
+
+def _clone(url: str, target: Path, ref: str, stream: TextIO | None = None) -> None:
+    import git
+    from git.exc import GitCommandError
+
     target.parent.mkdir(parents=True, exist_ok=True)
+    progress = Progress(stream, f"cloning {redact(url)} (first run: commits and trees only)")
+    reporter = _clone_reporter(progress if stream is not None else None)
     staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=target.parent))
     options = ["--bare", "--filter=blob:none", "--no-checkout", "--single-branch", "--no-tags"]
     if _SAFE_REF.match(ref) and not _FULL_SHA.match(ref):
         options += ["--branch", ref]
     try:
         try:
-            git.Repo.clone_from(url, staging / "repo", multi_options=options, env=_GIT_ENV)
+            git.Repo.clone_from(
+                url, staging / "repo", reporter, multi_options=options, env=_GIT_ENV
+            )
         except GitCommandError as exc:
-            if "--branch" in options and "not found in upstream" in str(exc.stderr):
+            if "--branch" in options and "not found in upstream" in _git_said(exc, reporter):
                 # A commit id or an odd ref: clone the default branch, fetch_ref() gets the rest.
                 shutil.rmtree(staging / "repo", ignore_errors=True)
                 options = options[:-2]
-                git.Repo.clone_from(url, staging / "repo", multi_options=options, env=_GIT_ENV)
+                git.Repo.clone_from(
+                    url, staging / "repo", reporter, multi_options=options, env=_GIT_ENV
+                )
             else:
                 raise
         (staging / "repo").rename(target)
+        progress.finish("done")
     except GitCommandError as exc:
-        raise UpstreamError(_explain(exc, url)) from exc
+        raise UpstreamError(_explain(_git_said(exc, reporter), exc.status, url)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return git.Repo(target)
 
 
 @contextmanager
-def open_upstream(spec: UpstreamSpec, cache_dir: Path) -> Iterator[GitUpstream]:
+def open_upstream(
+    spec: UpstreamSpec, cache_dir: Path, progress: TextIO | None = None
+) -> Iterator[GitUpstream]:
     """Sync the cached clone of `spec.url` (clone on first use) and fetch `spec.ref`, under a lock."""
     url = check_url(spec.url)
     if not _SAFE_REF.match(spec.ref) or ".." in spec.ref:
         raise UpstreamError(f"ref {spec.ref!r} is not a valid branch, tag or commit id")
     target = _repo_dir(cache_dir, url)
     with exclusive(target.with_suffix(".lock"), LOCK_TIMEOUT_SECONDS):
-        if target.exists():
-            try:
-                repo = git.Repo(target)
-            except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-                raise UpstreamError(
-                    f"{target}: cached clone is damaged; delete it and run again"
-                ) from exc
-        else:
-            repo = _clone(url, target, spec.ref)
-        upstream = GitUpstream(spec, repo)
+        if not target.exists():
+            _clone(url, target, spec.ref, progress)
+        elif not ((target / "HEAD").is_file() and (target / "objects").is_dir()):
+            raise UpstreamError(f"{target}: cached clone is damaged; delete it and run again")
+        upstream = GitUpstream(spec, target)
         try:
             upstream.fetch_ref()
             yield upstream
         finally:
-            repo.close()
+            upstream.close()

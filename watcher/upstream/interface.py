@@ -35,6 +35,21 @@ class CommitInfo:
     subject: str
 
 
+@dataclass(frozen=True)
+class LoggedCommit:
+    """A first-parent commit that touched watched paths: its new blob id per changed path.
+
+    `changes` maps each watched path the commit changed (against its first parent) to the new
+    blob id, or None where the commit deleted it.
+    """
+
+    commit: str
+    parents: tuple[str, ...]
+    date: str
+    subject: str
+    changes: Mapping[str, str | None]
+
+
 class Upstream(ABC):
     """A synced upstream. Reads never touch the network except to fetch missing blobs in one batch."""
 
@@ -59,3 +74,37 @@ class Upstream(ABC):
     @abstractmethod
     def commit_info(self, commit: str) -> CommitInfo:
         """Date and subject of one commit, for reports."""
+
+    # History (watcher history / bisect). Defaults keep other implementations working: blob ids
+    # through a read, and a clear error where an upstream cannot walk history.
+
+    def blob_ids(self, commit: str, paths: Sequence[str]) -> Mapping[str, str]:
+        """Blob id of each path that is a file at `commit`; ideally from trees alone."""
+        return {path: blob.blob_id for path, blob in self.read(commit, paths).items() if blob}
+
+    def prefetch(self, blob_ids: Sequence[str]) -> None:
+        """Make these blobs local in one batch, so later reads do not fetch one by one."""
+        return None  # without a batch fetch, each read fetches what it needs
+
+    def reopened(self) -> Upstream | None:
+        """The same synced upstream through fresh handles, for a forked worker process (blobs
+        this handle prefetched are not fetched again); None when it cannot be shared that way."""
+        return None
+
+    def rev_parse(self, rev: str) -> str:
+        """The full commit id a commit-ish (id, abbreviated id, branch, `id~1`) names."""
+        raise UpstreamError(f"{type(self).__name__} cannot resolve {rev!r}: history needs git")
+
+    def first_parent_log(
+        self, tip: str, paths: Sequence[str], exclude: str | None = None
+    ) -> list[LoggedCommit]:
+        """First-parent commits of `tip` (not reachable from `exclude`) that changed `paths`,
+        oldest first."""
+        raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")
+
+    def commit_before(self, tip: str, date: str) -> str | None:
+        """The newest first-parent commit of `tip` committed before `date` (YYYY-MM-DD, UTC)."""
+        raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")

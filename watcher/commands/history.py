@@ -1,0 +1,115 @@
+"""`watcher history`: how a card's claims fared at every upstream commit that touched its files."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any, TextIO
+
+from watcher.commands.common import PreparedCard, add_common, cache_dir_or, prepare
+from watcher.config import ConfigError
+from watcher.upstream import Upstream
+
+HELP = "walk the upstream commits that touched a card's files: claim outcomes and fact changes"
+_MONTH_OR_DAY = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_common(parser)
+    parser.add_argument(
+        "--since",
+        metavar="COMMIT|DATE",
+        help="start after this commit, or at this date (YYYY-MM-DD or YYYY-MM, UTC); "
+        "default: the baseline's commit in snapshots/, else the file's whole history",
+    )
+    parser.add_argument(
+        "--json",
+        dest="json_out",
+        metavar="PATH|-",
+        help="write the JSON timeline (- : stdout only)",
+    )
+
+
+def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return run(
+        config_path=args.config,
+        card=args.card,
+        upstream_url=args.upstream_url,
+        ref=args.ref,
+        cache_dir=args.cache_dir,
+        since=args.since,
+        json_out=args.json_out,
+        stdout=stdout,
+        stderr=stderr,
+    )
+
+
+def since_date(value: str) -> str | None:
+    """YYYY-MM-DD for a date-like --since, None for anything else (a commit)."""
+    if not _MONTH_OR_DAY.match(value):
+        return None
+    day = value if len(value) == 10 else value + "-01"
+    try:
+        return dt.date.fromisoformat(day).isoformat()
+    except ValueError:
+        raise ConfigError(f"--since {value!r}: not a date (use YYYY-MM-DD or YYYY-MM)") from None
+
+
+def resolve_start(
+    upstream: Upstream, item: PreparedCard, since: str | None, tip: str
+) -> str | None:
+    """The commit the walk starts after: --since, else the baseline's commit, else none (all)."""
+    if since is None:
+        return upstream.rev_parse(item.snapshot.commit) if item.snapshot else None
+    day = since_date(since)
+    if day is not None:
+        return upstream.commit_before(tip, day)
+    return upstream.rev_parse(since)
+
+
+def run(
+    *,
+    config_path: Path,
+    card: str | None,
+    upstream_url: str | None,
+    ref: str | None,
+    cache_dir: str | None,
+    since: str | None,
+    json_out: str | None,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int:
+    # Imported here: every command module is imported to build the parser, on every run.
+    from watcher.actions.atomic import write_atomic
+    from watcher.factcache import FactsCache
+    from watcher.history.render import timeline_json, timeline_table
+    from watcher.history.timeline import build_timeline
+    from watcher.history.walker import CardWalker
+    from watcher.upstream import open_upstream
+
+    if since is not None:
+        since_date(since)  # a malformed date fails before any network
+    _config, prepared = prepare(config_path, card, upstream_url, ref)
+    cache_path = cache_dir_or(cache_dir)
+    cache = FactsCache(cache_path)
+    human = stderr if json_out == "-" else stdout
+    documents: list[dict[str, Any]] = []
+    for spec in dict.fromkeys(item.spec for item in prepared):
+        with open_upstream(spec, cache_path, stderr) as upstream:
+            tip = upstream.resolve()
+            for item in (p for p in prepared if p.spec == spec):
+                baseline = item.snapshot.claims if item.snapshot else {}
+                walker = CardWalker(upstream, item.card, item.claims, baseline, cache)
+                start = resolve_start(upstream, item, since, tip)
+                timeline = build_timeline(walker, tip, start, stderr)
+                human.write(timeline_table(timeline, spec.url, spec.ref))
+                documents.append(timeline_json(timeline, spec.url, spec.ref, item.web_url))
+    document = json.dumps({"cards": documents}, indent=2, ensure_ascii=False) + "\n"
+    if json_out == "-":
+        stdout.write(document)
+    elif json_out:
+        write_atomic(Path(json_out), document)
+    return 0
