@@ -1,4 +1,5 @@
-"""Wire the stages for one card: upstream blobs -> facts -> claim verdicts. No side effects here.
+"""Wire the stages for one card: upstream blobs -> facts -> claim verdicts. Reads only: upstream
+blobs and, for probe facts (a cited web page), one GET each; nothing is written here.
 
 Every failure below this point becomes an `Error` verdict on the claims it affects; nothing
 raises past `check_card`, so the actions stage always sees one verdict per claim.
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from watcher.claims import JSON, ClaimKind, Error, Extracted, FactRequest, Verdict
 from watcher.config import CardConfig
-from watcher.facts import EXTRACTORS, FactsError, ParsedModule, parse
+from watcher.facts import EXTRACTORS, PROBES, FactsError, ParsedModule, parse
 from watcher.upstream import FileBlob, Upstream, UpstreamError
 
 
@@ -84,6 +85,14 @@ def _extract(request: FactRequest, parsed: ParsedModule | str, tree: RunTree) ->
         return Extracted(None, f"{request.path}: too deeply nested to analyse", parsed.blob_id)
 
 
+def _probe(request: FactRequest) -> Extracted:
+    """Facts from outside the upstream tree (a web page): a failure is the reason, as for files."""
+    try:
+        return Extracted(PROBES[request.extractor](dict(request.params)))
+    except FactsError as exc:
+        return Extracted(None, str(exc))
+
+
 def _parse_all(blobs: Mapping[str, FileBlob | None], commit: str) -> dict[str, ParsedModule | str]:
     parsed: dict[str, ParsedModule | str] = {}
     for path, blob in blobs.items():
@@ -109,8 +118,10 @@ def check_card(
     commit = upstream.resolve()
     tree = RunTree(upstream, commit)
     requests = list(dict.fromkeys(r for claim in claims for r in claim.requests()))
-    parsed = tree.modules([r.path for r in requests])  # one batch for every file the claims name
-    facts = {request: _extract(request, parsed[request.path], tree) for request in requests}
+    files = [r for r in requests if r.extractor not in PROBES]
+    parsed = tree.modules([r.path for r in files])  # one batch for every file the claims name
+    facts = {request: _extract(request, parsed[request.path], tree) for request in files}
+    facts.update({request: _probe(request) for request in requests if request.extractor in PROBES})
     results = []
     for claim in claims:
         verdict = claim.evaluate(facts, baseline.get(claim.id), tree)
