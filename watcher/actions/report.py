@@ -32,6 +32,8 @@ class CardReport:
     notes: list[str] = field(default_factory=list)
 
     def permalink(self, evidence: Evidence) -> str | None:
+        if evidence.path.startswith(("https://", "http://")):
+            return evidence.path  # a web page a claim fetched, not a file of the upstream tree
         if not self.web_url or not self.result.commit:
             return None
         anchor = f"#L{evidence.line}" if evidence.line else ""
@@ -116,7 +118,8 @@ def console(reports: list[CardReport]) -> str:
                 where = f"{evidence.path}:{evidence.line}" if evidence.line else evidence.path
                 link = report.permalink(evidence)
                 lines.append(
-                    f"         {where}  {evidence.note}" + (f"\n           {link}" if link else "")
+                    f"         {where}  {evidence.note}"
+                    + (f"\n           {link}" if link and link != where else "")
                 )
             if len(verdict.evidence) > MAX_CONSOLE_EVIDENCE:
                 lines.append(
