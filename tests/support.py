@@ -28,6 +28,12 @@ AUTH = "litellm/proxy/auth/user_api_key_auth.py"
 MACHINERY = "litellm/proxy/pass_through_endpoints/pass_through_endpoints.py"
 MESSAGES = "litellm/proxy/anthropic_endpoints/endpoints.py"
 PROXY_SERVER = "litellm/proxy/proxy_server.py"
+# Modules the forwarding machinery imports: a call-path search must read them to rule a path out.
+HELPERS = {
+    "litellm/proxy/common_utils/http_parsing_utils.py": "http_parsing_utils.py",
+    "litellm/proxy/types_utils/utils.py": "types_utils.py",
+    "litellm/proxy/utils.py": "proxy_utils.py",
+}
 DOCS_PATH = "/docs/proxy/custom_auth"
 DOCS_PAGE = "<html><body><h1>Custom Auth</h1><p>Set <code>custom_auth</code> in general_settings.</p></body></html>"
 CARD = "knowledge/litellm-proxy-authentication-hooks.md"
@@ -108,6 +114,7 @@ def litellm_upstream(root: Path) -> Upstream:
             MACHINERY: fixture_text("pass_through_endpoints.py"),
             MESSAGES: fixture_text("anthropic_endpoints.py"),
             PROXY_SERVER: fixture_text("proxy_server.py"),
+            **{path: fixture_text(name) for path, name in HELPERS.items()},
             "README.md": "litellm stand-in\n",
         },
         "initial import",

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 import re
 
-from support import AUTH, CARD_ID, MACHINERY, MESSAGES, PASSTHROUGH, PROXY_SERVER, Project, git
+from support import (
+    AUTH,
+    CARD_ID,
+    HELPERS,
+    MACHINERY,
+    MESSAGES,
+    PASSTHROUGH,
+    PROXY_SERVER,
+    Project,
+    git,
+)
 
 TODAY = "2026-11-27"
 ROW_LLM = "https://github.com/BerriAI/litellm/blob/main/litellm/proxy/pass_through_endpoints/llm_passthrough_endpoints.py"
@@ -56,7 +66,15 @@ def test_verify_passes_and_moves_exactly_the_bound_dates(project: Project) -> No
     snapshot = json.loads(project.snapshot.read_text())
     assert snapshot["verified_on"] == TODAY
     assert snapshot["upstream"]["commit"] == git(project.upstream.path, "rev-parse", "HEAD")
-    assert set(snapshot["blobs"]) == {PASSTHROUGH, AUTH, MACHINERY, MESSAGES, PROXY_SERVER}
+    # Every file read, the modules the call-path search followed calls into included.
+    assert set(snapshot["blobs"]) == {
+        PASSTHROUGH,
+        AUTH,
+        MACHINERY,
+        MESSAGES,
+        PROXY_SERVER,
+        *HELPERS,
+    }
     assert [b["call"] for b in snapshot["claims"]["custom-auth-dispatch-order"]["branches"]] == [
         "enterprise_custom_auth",
         "user_custom_auth",

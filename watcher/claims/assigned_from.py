@@ -67,6 +67,12 @@ class AssignedFrom(ClaimKind):
             self.values["setting"] in item.settings
         )
 
+    def _source(self, item: Assignment) -> str:
+        if not item.call:
+            return item.value
+        keys = ", ".join(repr(key) for key in item.settings) or "no key"
+        return f"{item.value} (reads {self.values['settings']}[{keys}])"
+
     def evaluate(
         self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree
     ) -> Verdict:
@@ -95,7 +101,7 @@ class AssignedFrom(ClaimKind):
                 evidence,
                 diff,
             )
-        seen = ", ".join(sorted({item.value for item in calls if item.value})) or "nothing"
+        seen = ", ".join(sorted({self._source(item) for item in calls if item.value})) or "nothing"
         return Drift(
             f"{name} is no longer assigned from {wanted}; assigned from: {seen}", evidence, diff
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -25,7 +25,13 @@ from watcher.facts.callsites import FunctionBody, scan_function
 from watcher.facts.interface import FactsError, SourceTree
 from watcher.facts.parse import ParsedModule, dotted
 from watcher.facts.routes import extract_routes
-from watcher.facts.symbols import absolute, instances, module_file, nested_def_line
+from watcher.facts.symbols import (
+    absolute,
+    instances,
+    module_file,
+    module_name,
+    nested_def_line,
+)
 
 MAX_REEXPORTS = 4
 MAX_PATHS = 3
@@ -92,6 +98,11 @@ class _Pending:
     reexports: int = 0
 
 
+@dataclass(frozen=True)
+class _Hit:
+    """A pending name turned out to be a target (e.g. the hook object re-exported under an alias)."""
+
+
 Trail = tuple[_Step, ...]
 
 
@@ -108,6 +119,7 @@ class CallPathSearch:
         self.max_hops = max_hops
         self.max_modules = max_modules
         self.files = frozenset(path for path in tree.paths(".py") if path.startswith(within))
+        self.package = within.strip("/").replace("/", ".")
         self.loaded: dict[str, ParsedModule] = {}
         self.defs: dict[_Node, _Def] = {}
         self.bodies: dict[_Node, FunctionBody] = {}
@@ -168,6 +180,9 @@ class CallPathSearch:
             for i, (fn, cond) in enumerate(twins)
         ]
 
+    def _matches(self, name: str) -> bool:
+        return any(name == t or name.endswith("." + t) for t in self.targets)
+
     def _target(self, node: _Node, call: cst.Call) -> str:
         """The target a call makes, as written, or ''."""
         raw = dotted(call.func)
@@ -179,10 +194,7 @@ class CallPathSearch:
         cls = self.defs[node].cls
         if head in {"self", "cls"} and cls and rest:
             candidates.add(f"{cls}.{rest}")
-        for target in self.targets:
-            if any(c == target or c.endswith("." + target) for c in candidates):
-                return raw
-        return ""
+        return raw if any(self._matches(c) for c in candidates) else ""
 
     def _callees(self, node: _Node, call: cst.Call) -> list[_Node | _Pending]:
         """Where a call may go: functions known now, or names to find once their module is read."""
@@ -202,20 +214,34 @@ class CallPathSearch:
         if head in parsed.imports.names:
             origin = absolute(parsed.imports.resolve(call.func), node.path)
             located = module_file(origin, self.files)
+            if located is None and self._ours(origin):
+                self.incomplete = self.incomplete or (
+                    f"{node.path}: {node.name} calls {origin}, whose module is not in the tree"
+                )
             return [_Pending(located[0], located[1], ())] if located else []
         return [_Pending(node.path, raw, ())]
 
-    def _settle(self, pending: _Pending) -> _Node | _Pending | None:
-        """A pending name in a module that has been read: its function, or where to look next."""
+    def _ours(self, origin: str) -> bool:
+        """A name from the package the search covers (not a third-party import)."""
+        return bool(self.package) and (
+            origin == self.package or origin.startswith(self.package + ".")
+        )
+
+    def _settle(self, pending: _Pending) -> _Node | _Pending | _Hit | None:
+        """A pending name in a module that has been read: its function, or where to look next.
+        A name that turns out to be a target (under its canonical name) is a hit."""
         parsed = self.loaded.get(pending.path)
         if parsed is None:
             return None
         name = pending.name
+        if self._matches(f"{module_name(pending.path)}.{name}"):
+            return _Hit()
         for candidate in (name, f"{name}.__init__"):
             if candidate in parsed.functions:
                 return _Node(pending.path, candidate)
         head, _, rest = name.partition(".")
         if pending.reexports >= MAX_REEXPORTS:
+            self.incomplete = self.incomplete or f"{pending.path}: {name} is re-exported too often"
             return None
         if head in parsed.imports.names:  # re-exported, or a method of an imported class
             origin = absolute(parsed.imports.names[head], pending.path)
@@ -226,6 +252,12 @@ class CallPathSearch:
             located = module_file(method, self.files) if imported else (pending.path, method)
         else:
             return None
+        if self._matches(f"{origin}.{rest}" if rest else origin):
+            return _Hit()
+        if located is None and self._ours(origin):
+            self.incomplete = self.incomplete or (
+                f"{pending.path}: {name} comes from {origin}, whose module is not in the tree"
+            )
         if located is None or located == (pending.path, name):
             return None
         return _Pending(located[0], located[1], pending.trail, pending.reexports + 1)
@@ -245,7 +277,7 @@ class CallPathSearch:
             for node, trail in level:
                 self._expand(node, trail, hits, following, pending)
             if not hits:
-                following.extend(self._resolve(pending))
+                following.extend(self._resolve(pending, hits))
             level = []
             for node, trail in following:
                 if node not in seen:
@@ -279,7 +311,7 @@ class CallPathSearch:
                 hits.append((*trail, _Step(hop, call)))
                 continue
             for callee in self._callees(node, call):
-                hop = Hop(node.path, node.name, "", "", "call", cond)
+                hop = Hop(node.path, node.name, dotted(call.func), "", "call", cond)
                 if isinstance(callee, _Node):
                     hop = Hop(hop.path, hop.caller, callee.name, callee.path, "call", cond)
                     following.append((callee, (*trail, _Step(hop, call))))
@@ -290,8 +322,9 @@ class CallPathSearch:
                 hop = Hop(node.path, node.name, child.name, child.path, "closure", cond)
                 following.append((child, (*trail, _Step(hop, fn))))
 
-    def _resolve(self, pending: list[_Pending]) -> list[tuple[_Node, Trail]]:
-        """Read the modules pending names live in (a batch per round) and find their functions."""
+    def _resolve(self, pending: list[_Pending], hits: list[Trail]) -> list[tuple[_Node, Trail]]:
+        """Read the modules pending names live in (a batch per round) and find their functions;
+        a name that is a target under its canonical name goes to `hits`."""
         out: list[tuple[_Node, Trail]] = []
         while pending:
             self._load(p.path for p in pending)
@@ -300,6 +333,10 @@ class CallPathSearch:
                 settled = self._settle(item)
                 if isinstance(settled, _Pending):
                     further.append(settled)
+                elif isinstance(settled, _Hit):
+                    *before, last = item.trail
+                    hop = replace(last.hop, kind="target", callee_path=last.hop.path)
+                    hits.append((*before, _Step(hop, last.node)))
                 elif settled is not None:
                     *before, last = item.trail
                     hop = last.hop

@@ -27,6 +27,13 @@ def absolute(origin: str, path: str) -> str:
     return ".".join([*base, rest]) if rest else ".".join(base)
 
 
+def module_name(path: str) -> str:
+    """`a/b/c.py` -> `a.b.c`; `a/b/__init__.py` -> `a.b`."""
+    stem = path[: -len(".py")] if path.endswith(".py") else path
+    parts = stem.split("/")
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def module_file(name: str, files: Collection[str]) -> tuple[str, str] | None:
     """(`a/b.py`, `f.g`) for `a.b.f.g`: the longest prefix of the name that is a module file."""
     parts = name.split(".")
