@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 
 import pytest
-from support import CARD, Project
+from support import CARD, REPO_ROOT, Project
 
-from watcher.card.tables import StatementRef, card_statements, parse_tables
+from watcher.card.tables import StatementRef, card_statements, parse_tables, ref_problem
+from watcher.claims import ClaimKind
 
 TABLES = """---
 name: t
@@ -212,3 +214,15 @@ def test_bad_covers_are_refused_with_breadcrumbs(
         assert result.code == 2
         assert result.err.startswith(f"watcher: error: {says}")
         assert "Traceback" not in result.err
+
+
+def test_readme_documents_every_kind_and_a_valid_covers_example() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for kind in ClaimKind.registry:
+        assert f"| `{kind}` |" in readme, kind
+    block = readme[readme.index("```toml\ncovers = [") + len("```toml\n") :]
+    example = tomllib.loads(block[: block.index("```")])
+    tables = parse_tables((REPO_ROOT / CARD).read_text(encoding="utf-8"))
+    for item in example["covers"]:
+        ref = StatementRef(item["table"], item["row"], item.get("column", ""))
+        assert ref_problem(tables, ref) is None, ref
