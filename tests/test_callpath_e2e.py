@@ -7,9 +7,17 @@ tests add it the ways upstream did or could, and take it away again.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from support import MACHINERY, PASSTHROUGH, Project
+from support import AUTH, MACHINERY, MESSAGES, PASSTHROUGH, PROXY_SERVER, Project
+
+from watcher.claims import build_claim
+from watcher.config import load_config
+from watcher.orchestrator import check_card
+from watcher.upstream import FileBlob, Upstream, UpstreamSpec, open_upstream
+from watcher.upstream.interface import CommitInfo
 
 CLAIM = "passthrough-skips-pre-call-hook"
 HOOK = (
@@ -148,3 +156,43 @@ def test_start_route_gone_is_an_error(project: Project) -> None:
     assert claim["message"] == (
         f"{PASSTHROUGH}: no handler registered for /anthropic/{{endpoint:path}} (the search has no start)"
     )
+
+
+class RecordingUpstream(Upstream):
+    """A real git upstream, with every batch of reads recorded."""
+
+    def __init__(self, real: Upstream) -> None:
+        self.real = real
+        self.spec = real.spec
+        self.reads: list[list[str]] = []
+
+    def resolve(self) -> str:
+        return self.real.resolve()
+
+    def read(self, commit: str, paths: Sequence[str]) -> Mapping[str, FileBlob | None]:
+        self.reads.append(list(paths))
+        return self.real.read(commit, paths)
+
+    def list_files(self, commit: str, suffix: str) -> list[str]:
+        return self.real.list_files(commit, suffix)
+
+    def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
+        return self.real.changed_files(old, new, suffix)
+
+    def commit_info(self, commit: str) -> CommitInfo:
+        return self.real.commit_info(commit)
+
+
+def test_each_file_is_read_and_parsed_once_per_run(project: Project, tmp_path: Path) -> None:
+    config = load_config(project.root / "watcher.toml")
+    card = config.cards[0]
+    claims = [build_claim(c) for c in card.claims]
+    with open_upstream(UpstreamSpec(project.upstream.url, "main"), tmp_path / "c") as real:
+        upstream = RecordingUpstream(real)
+        result = check_card(card, claims, upstream, {})
+    assert result.status == "verified"
+    read = [path for batch in upstream.reads for path in batch]
+    assert len(read) == len(set(read))  # proxy_server.py and the rest: one read, one parse each
+    # The claims' own files come in the first batch; the search adds one batch per hop after it.
+    assert set(upstream.reads[0]) == {PASSTHROUGH, AUTH, MESSAGES, PROXY_SERVER}
+    assert MACHINERY in upstream.reads[1]

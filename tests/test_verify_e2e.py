@@ -198,3 +198,37 @@ def test_console_script_runs_as_a_user_would(project: Project) -> None:
     result = project.run_process("verify", "--today", TODAY, "--json", "-")
     assert result.code == 0, result.err
     assert json.loads(result.out)["status"] == "verified"
+
+
+def test_messages_endpoint_losing_its_auth_is_drift(project: Project) -> None:
+    text = project.upstream.read(MESSAGES)
+    text = text.replace("    dependencies=[Depends(user_api_key_auth)],\n", "", 1)
+    text = text.replace(
+        "    user_api_key_dict: UserAPIKeyAuth = Depends(user_api_key_auth),\n", "", 1
+    )
+    text = text.replace("user_api_key_dict=user_api_key_dict,", "user_api_key_dict=None,", 1)
+    project.upstream.commit({MESSAGES: text}, "drop auth from /v1/messages")
+    result = project.run("verify", "--today", TODAY, "--json", "-")
+    assert result.code == 1
+    claim = next(
+        c for c in json.loads(result.out)["claims"] if c["id"] == "messages-endpoint-authenticated"
+    )
+    assert claim["status"] == "drift"
+    assert (
+        claim["message"] == "/v1/messages: /v1/messages (anthropic_response) has no authentication"
+    )
+
+
+def test_messages_endpoint_with_auth_on_the_decorator_only_still_passes(project: Project) -> None:
+    text = project.upstream.read(MESSAGES)
+    text = text.replace(
+        "    user_api_key_dict: UserAPIKeyAuth = Depends(user_api_key_auth),\n", "", 1
+    )
+    text = text.replace("user_api_key_dict=user_api_key_dict,", "user_api_key_dict=None,", 1)
+    project.upstream.commit({MESSAGES: text}, "auth only on the decorator")
+    result = project.run("verify", "--today", TODAY)
+    assert result.code == 0, result.out
+    assert re.search(
+        r"PASS\s+messages-endpoint-authenticated\s+/v1/messages \[POST\] -> anthropic_response, decorator user_api_key_auth",
+        result.out,
+    )
