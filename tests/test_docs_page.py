@@ -14,7 +14,8 @@ import pytest
 from claim_support import claim
 from support import DOCS_PATH, DocsServer, Page, Project
 
-from watcher.claims import ClaimKind, Extracted, Verdict
+from watcher.actions.issue_text import UpstreamAt
+from watcher.claims import ClaimKind, Evidence, Extracted, Verdict
 from watcher.config import ConfigError
 from watcher.facts import FactsError, PageFacts
 from watcher.facts.web import fetch_page
@@ -160,3 +161,17 @@ def test_verify_end_to_end_docs_server_down_is_an_error(project: Project, docs: 
     }
     assert set(errors) == {"custom-auth-docs-page"}
     assert "could not fetch" in errors["custom-auth-docs-page"]
+
+
+def test_url_evidence_links_to_itself_in_reports_and_issues() -> None:
+    evidence = Evidence("https://docs.litellm.ai/docs/proxy/custom_auth", 0, "HTTP 200")
+    at = UpstreamAt(
+        "https://github.com/BerriAI/litellm.git",
+        "main",
+        "a" * 40,
+        "https://github.com/BerriAI/litellm",
+    )
+    assert at.permalink(evidence) == evidence.path
+    assert at.permalink(Evidence("litellm/x.py", 3, "n")) == (
+        f"https://github.com/BerriAI/litellm/blob/{'a' * 40}/litellm/x.py#L3"
+    )
