@@ -196,3 +196,35 @@ def test_each_file_is_read_and_parsed_once_per_run(project: Project, tmp_path: P
     # The claims' own files come in the first batch; the search adds one batch per hop after it.
     assert set(upstream.reads[0]) == {PASSTHROUGH, AUTH, MESSAGES, PROXY_SERVER}
     assert MACHINERY in upstream.reads[1]
+
+
+def test_both_closures_reaching_the_hook_give_two_labelled_paths(project: Project) -> None:
+    text = project.upstream.read(MACHINERY)
+    adapter_hook = HOOK.replace("_parsed_body", "data")
+    text = text.replace("    ### CALL HOOKS ###\n", "    ### CALL HOOKS ###\n" + HOOK)
+    text = text.replace(
+        "    ### ADAPTER HOOKS ###\n",
+        "    ### ADAPTER HOOKS ###\n"
+        "    from litellm.proxy.proxy_server import proxy_logging_obj\n\n" + adapter_hook,
+    )
+    project.upstream.commit({MACHINERY: text}, "hooks on both forwarding paths (as upstream has)")
+    code, claim = verify(project, "2026-11-27")
+    assert code == 1
+    assert (
+        "(1 of 2 shortest paths): anthropic_proxy_route -> create_pass_through_route -> endpoint_func ->"
+        in claim["message"]
+    )
+    notes = [e["note"] for e in claim["evidence"]]
+    assert (
+        notes[0]
+        == "path 1: anthropic_proxy_route calls create_pass_through_route in pass_through_endpoints.py"
+    )
+    assert (
+        notes[3]
+        == "path 1: chat_completion_pass_through_endpoint calls proxy_logging_obj.pre_call_hook"
+    )
+    assert notes[4:] == [
+        "path 2: create_pass_through_route hands out the closure create_pass_through_route.endpoint_func#2 (under a condition)",
+        "path 2: create_pass_through_route.endpoint_func#2 calls pass_through_request",
+        "path 2: pass_through_request calls proxy_logging_obj.pre_call_hook",
+    ]

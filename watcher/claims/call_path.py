@@ -90,11 +90,13 @@ class NoCallPath(ClaimKind):
         searched = f"{found.functions} functions in {len(found.modules)} modules"
         if found.reached:
             evidence: list[Evidence] = []
-            for path in found.paths:
+            seen: set[Hop] = set()
+            for number, path in enumerate(found.paths, 1):
+                label = f"path {number}: " if len(found.paths) > 1 else ""
                 for hop in path:
-                    item = Evidence(hop.path, hop.line, describe(hop))
-                    if item not in evidence:
-                        evidence.append(item)
+                    if hop not in seen:  # paths share their first hops: list those once
+                        seen.add(hop)
+                        evidence.append(Evidence(hop.path, hop.line, label + describe(hop)))
             first = found.paths[0]
             count = f" (1 of {len(found.paths)} shortest paths)" if len(found.paths) > 1 else ""
             return Drift(
