@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Project, Upstream, litellm_upstream
+from support import DocsServer, Project, Upstream, litellm_upstream
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
@@ -59,5 +60,12 @@ def upstream(tmp_path: Path) -> Upstream:
 
 
 @pytest.fixture
-def project(tmp_path: Path, upstream: Upstream) -> Project:
-    return Project(tmp_path, upstream)
+def docs() -> Iterator[DocsServer]:
+    server = DocsServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def project(tmp_path: Path, upstream: Upstream, docs: DocsServer) -> Project:
+    return Project(tmp_path, upstream, docs.url())

@@ -11,8 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from watcher.cli import main
@@ -22,8 +25,25 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UPSTREAM_FIXTURES = FIXTURES / "upstream"
 PASSTHROUGH = "litellm/proxy/pass_through_endpoints/llm_passthrough_endpoints.py"
 AUTH = "litellm/proxy/auth/user_api_key_auth.py"
+MACHINERY = "litellm/proxy/pass_through_endpoints/pass_through_endpoints.py"
+MESSAGES = "litellm/proxy/anthropic_endpoints/endpoints.py"
+PROXY_SERVER = "litellm/proxy/proxy_server.py"
+# Modules the forwarding machinery imports: a call-path search must read them to rule a path out.
+HELPERS = {
+    "litellm/proxy/common_utils/http_parsing_utils.py": "http_parsing_utils.py",
+    "litellm/proxy/types_utils/utils.py": "types_utils.py",
+    "litellm/proxy/utils.py": "proxy_utils.py",
+}
+DOCS_PATH = "/docs/proxy/custom_auth"
+DOCS_PAGE = "<html><body><h1>Custom Auth</h1><p>Set <code>custom_auth</code> in general_settings.</p></body></html>"
 CARD = "knowledge/litellm-proxy-authentication-hooks.md"
 CARD_ID = "litellm-proxy-authentication-hooks"
+# The three claims of the first card's two primary sources (issue 2); tests of mechanics use these.
+CORE_CLAIMS = (
+    "passthrough-routes-authenticated",
+    "anthropic-passthrough-route",
+    "custom-auth-dispatch-order",
+)
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Upstream Dev",
     "GIT_AUTHOR_EMAIL": "dev@example.com",
@@ -90,17 +110,71 @@ def fixture_text(name: str) -> str:
 
 
 def litellm_upstream(root: Path) -> Upstream:
-    """An upstream with realistic versions of the two files the first card cites."""
+    """An upstream with realistic versions of the files the first card's claims read. Its
+    forwarding machinery never calls the pre-call hook, so every claim of the card holds."""
     upstream = Upstream(root / "upstream")
     upstream.commit(
         {
             PASSTHROUGH: fixture_text("llm_passthrough_endpoints.py"),
             AUTH: fixture_text("user_api_key_auth.py"),
+            MACHINERY: fixture_text("pass_through_endpoints.py"),
+            MESSAGES: fixture_text("anthropic_endpoints.py"),
+            PROXY_SERVER: fixture_text("proxy_server.py"),
+            **{path: fixture_text(name) for path, name in HELPERS.items()},
             "README.md": "litellm stand-in\n",
         },
         "initial import",
     )
     return upstream
+
+
+@dataclass
+class Page:
+    status: int = 200
+    body: str = DOCS_PAGE
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before the answer: a slow server, for timeouts
+
+
+class DocsServer:
+    """A real HTTP server on 127.0.0.1 standing in for the docs site; pages can change mid-test."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, Page] = {DOCS_PATH: Page()}
+        self.hits: list[str] = []
+        pages, hits = self.pages, self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                page = pages.get(self.path, Page(404, "not found"))
+                time.sleep(page.delay)
+                data = page.body.encode()
+                self.send_response(page.status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in page.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def url(self, path: str = DOCS_PATH) -> str:
+        return self.base + path
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @dataclass
@@ -113,7 +187,7 @@ class Result:
 class Project:
     """A checkout of this repository's config and card in a temp dir, pointed at an upstream."""
 
-    def __init__(self, root: Path, upstream: Upstream) -> None:
+    def __init__(self, root: Path, upstream: Upstream, docs_url: str | None = None) -> None:
         self.root = root / "project"
         self.root.mkdir()
         (self.root / "knowledge").mkdir()
@@ -123,9 +197,22 @@ class Project:
             'url = "https://github.com/BerriAI/litellm.git"',
             f'url = "{upstream.url}"\nweb_url = "https://github.com/BerriAI/litellm"',
         )
+        if docs_url is not None:  # the docs claim fetches from a local server, not the web
+            config = config.replace('kind = "docs-page"', f'kind = "docs-page"\nurl = "{docs_url}"')
         (self.root / "watcher.toml").write_text(config, encoding="utf-8")
         self.cache = root / "cache"
         self.upstream = upstream
+
+    def keep_claims(self, *ids: str) -> Project:
+        """Drop every other claim from the config: for tests about mechanics, not claim kinds."""
+        config = (self.root / "watcher.toml").read_text(encoding="utf-8")
+        head, *claims = config.split("[[cards.claims]]\n")
+        kept = [c for c in claims if any(f'id = "{i}"\n' in c for i in ids)]
+        assert len(kept) == len(ids), ids
+        (self.root / "watcher.toml").write_text(
+            "[[cards.claims]]\n".join([head, *kept]), encoding="utf-8"
+        )
+        return self
 
     @property
     def card(self) -> Path:

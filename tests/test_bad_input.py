@@ -150,7 +150,7 @@ def claim_messages(report: dict[str, object]) -> dict[str, str]:
 def test_unreachable_upstream_is_an_error_for_every_claim(project: Project, tmp_path: Path) -> None:
     report = error_report(project, "--upstream-url", (tmp_path / "nowhere").as_uri())
     messages = claim_messages(report)
-    assert len(messages) == 3
+    assert len(messages) == 7
     assert all("could not read upstream" in m for m in messages.values())
 
 
@@ -169,7 +169,11 @@ def test_watched_file_missing_at_the_commit(project: Project) -> None:
 def test_file_that_does_not_parse(project: Project) -> None:
     project.upstream.commit({PASSTHROUGH: "def broken(:\n    pass\n"}, "syntax error")
     messages = claim_messages(error_report(project))
-    assert set(messages) == {"passthrough-routes-authenticated", "anthropic-passthrough-route"}
+    assert set(messages) == {
+        "passthrough-routes-authenticated",
+        "anthropic-passthrough-route",
+        "passthrough-skips-pre-call-hook",
+    }
     assert re.match(
         rf"{PASSTHROUGH}:\d+: does not parse", messages["passthrough-routes-authenticated"]
     )

@@ -7,7 +7,8 @@ import json
 import subprocess
 import sys
 
-from support import AUTH, PASSTHROUGH, Project, git
+import pytest
+from support import AUTH, CORE_CLAIMS, PASSTHROUGH, Project, git
 
 TODAY = "2026-11-27"
 
@@ -33,6 +34,12 @@ def without_permalinks(out: str) -> list[dict[str, object]]:
         for evidence in claim["evidence"]:
             evidence.pop("permalink")
     return list(claims)
+
+
+@pytest.fixture
+def project(project: Project) -> Project:
+    """This module is about caching and history mechanics: the first card's three core claims."""
+    return project.keep_claims(*CORE_CLAIMS)
 
 
 def test_a_blob_is_parsed_once_across_runs_and_commits(project: Project) -> None:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support import AUTH, PASSTHROUGH, Project, Upstream, git
+from support import AUTH, CORE_CLAIMS, PASSTHROUGH, Project, Upstream, git
 
 ROUTES = "passthrough-routes-authenticated"
 DISPATCH = "custom-auth-dispatch-order"
@@ -62,6 +62,12 @@ def history(project: Project) -> dict[str, str]:
     git(upstream.path, "merge", "-q", "--no-ff", "-m", "Merge branch 'fix'", "fix")
     ids["merge"] = git(upstream.path, "rev-parse", "HEAD")
     return ids
+
+
+@pytest.fixture
+def project(project: Project) -> Project:
+    """This module is about caching and history mechanics: the first card's three core claims."""
+    return project.keep_claims(*CORE_CLAIMS)
 
 
 def test_history_lists_first_parent_commits_touching_the_files_oldest_first(

@@ -5,11 +5,27 @@ from __future__ import annotations
 import json
 import re
 
-from support import AUTH, CARD_ID, PASSTHROUGH, Project, git
+from support import (
+    AUTH,
+    CARD_ID,
+    HELPERS,
+    MACHINERY,
+    MESSAGES,
+    PASSTHROUGH,
+    PROXY_SERVER,
+    Project,
+    git,
+)
 
 TODAY = "2026-11-27"
 ROW_LLM = "https://github.com/BerriAI/litellm/blob/main/litellm/proxy/pass_through_endpoints/llm_passthrough_endpoints.py"
 ROW_AUTH = "https://github.com/BerriAI/litellm/blob/main/litellm/proxy/auth/user_api_key_auth.py"
+ROW_MESSAGES = (
+    "https://github.com/BerriAI/litellm/blob/main/litellm/proxy/anthropic_endpoints/endpoints.py"
+)
+ROW_PROXY = "https://github.com/BerriAI/litellm/blob/main/litellm/proxy/proxy_server.py"
+ROW_DOCS = "https://docs.litellm.ai/docs/proxy/custom_auth"
+ALL_ROWS = [ROW_DOCS, ROW_LLM, ROW_AUTH, ROW_MESSAGES, ROW_PROXY]
 
 
 def expected_card(before: str, rows: list[str], date: str) -> str:
@@ -17,7 +33,7 @@ def expected_card(before: str, rows: list[str], date: str) -> str:
     out = before
     for row in rows:
         out, count = re.subn(
-            rf"(\| {re.escape(row)} \| Primary source \| )\d{{4}}-\d{{2}}-\d{{2}}( \|)",
+            rf"(\| {re.escape(row)} \| [^|]+ \| )\d{{4}}-\d{{2}}-\d{{2}}( \|)",
             rf"\g<1>{date}\2",
             out,
         )
@@ -35,21 +51,30 @@ def test_verify_passes_and_moves_exactly_the_bound_dates(project: Project) -> No
     )
     assert re.search(r"PASS\s+anthropic-passthrough-route", result.out)
     assert re.search(r"PASS\s+custom-auth-dispatch-order\s+enterprise_custom_auth", result.out)
+    assert re.search(
+        r"PASS\s+custom-auth-loaded-from-config\s+user_custom_auth = get_instance_fn", result.out
+    )
+    assert re.search(r"PASS\s+messages-endpoint-authenticated\s+/v1/messages \[POST\]", result.out)
+    assert re.search(r"PASS\s+passthrough-skips-pre-call-hook\s+no call path", result.out)
+    assert re.search(
+        r"PASS\s+custom-auth-docs-page\s+http://127.0.0.1:\d+/docs/proxy/custom_auth answers 200",
+        result.out,
+    )
     after = project.card.read_bytes()
-    assert after == expected_card(before.decode(), [ROW_LLM, ROW_AUTH], TODAY).encode()
-    # Rows no claim vouches for keep their date and are reported as not machine-checked.
-    assert (
-        "| https://docs.litellm.ai/docs/proxy/custom_auth | Official | 2026-04-19 |"
-        in project.card_text()
-    )
-    assert (
-        "not machine-checked (no claim): https://docs.litellm.ai/docs/proxy/custom_auth"
-        in result.out
-    )
+    assert after == expected_card(before.decode(), ALL_ROWS, TODAY).encode()
+    assert "not machine-checked (no claim)" not in result.out  # every Sources row has a claim
     snapshot = json.loads(project.snapshot.read_text())
     assert snapshot["verified_on"] == TODAY
     assert snapshot["upstream"]["commit"] == git(project.upstream.path, "rev-parse", "HEAD")
-    assert set(snapshot["blobs"]) == {PASSTHROUGH, AUTH}
+    # Every file read, the modules the call-path search followed calls into included.
+    assert set(snapshot["blobs"]) == {
+        PASSTHROUGH,
+        AUTH,
+        MACHINERY,
+        MESSAGES,
+        PROXY_SERVER,
+        *HELPERS,
+    }
     assert [b["call"] for b in snapshot["claims"]["custom-auth-dispatch-order"]["branches"]] == [
         "enterprise_custom_auth",
         "user_custom_auth",
@@ -69,6 +94,10 @@ def test_json_report_shape_on_stdout_only(project: Project) -> None:
         "passthrough-routes-authenticated",
         "anthropic-passthrough-route",
         "custom-auth-dispatch-order",
+        "custom-auth-loaded-from-config",
+        "messages-endpoint-authenticated",
+        "passthrough-skips-pre-call-hook",
+        "custom-auth-docs-page",
     }
     for claim in claims.values():
         assert claim["card"] == CARD_ID and claim["status"] == "pass" and claim["message"]
@@ -160,7 +189,7 @@ def test_dry_run_writes_nothing_and_says_what_it_would_do(project: Project) -> N
     before = project.card.read_bytes()
     result = project.run("verify", "--today", TODAY, "--dry-run")
     assert result.code == 0
-    assert "dry run: would move 2 date(s)" in result.out
+    assert "dry run: would move 5 date(s)" in result.out
     assert project.card.read_bytes() == before
     assert not project.snapshot.exists()
 
@@ -169,3 +198,37 @@ def test_console_script_runs_as_a_user_would(project: Project) -> None:
     result = project.run_process("verify", "--today", TODAY, "--json", "-")
     assert result.code == 0, result.err
     assert json.loads(result.out)["status"] == "verified"
+
+
+def test_messages_endpoint_losing_its_auth_is_drift(project: Project) -> None:
+    text = project.upstream.read(MESSAGES)
+    text = text.replace("    dependencies=[Depends(user_api_key_auth)],\n", "", 1)
+    text = text.replace(
+        "    user_api_key_dict: UserAPIKeyAuth = Depends(user_api_key_auth),\n", "", 1
+    )
+    text = text.replace("user_api_key_dict=user_api_key_dict,", "user_api_key_dict=None,", 1)
+    project.upstream.commit({MESSAGES: text}, "drop auth from /v1/messages")
+    result = project.run("verify", "--today", TODAY, "--json", "-")
+    assert result.code == 1
+    claim = next(
+        c for c in json.loads(result.out)["claims"] if c["id"] == "messages-endpoint-authenticated"
+    )
+    assert claim["status"] == "drift"
+    assert (
+        claim["message"] == "/v1/messages: /v1/messages (anthropic_response) has no authentication"
+    )
+
+
+def test_messages_endpoint_with_auth_on_the_decorator_only_still_passes(project: Project) -> None:
+    text = project.upstream.read(MESSAGES)
+    text = text.replace(
+        "    user_api_key_dict: UserAPIKeyAuth = Depends(user_api_key_auth),\n", "", 1
+    )
+    text = text.replace("user_api_key_dict=user_api_key_dict,", "user_api_key_dict=None,", 1)
+    project.upstream.commit({MESSAGES: text}, "auth only on the decorator")
+    result = project.run("verify", "--today", TODAY)
+    assert result.code == 0, result.out
+    assert re.search(
+        r"PASS\s+messages-endpoint-authenticated\s+/v1/messages \[POST\] -> anthropic_response, decorator user_api_key_auth",
+        result.out,
+    )

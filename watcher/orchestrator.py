@@ -1,4 +1,5 @@
-"""Wire the stages for one card: upstream blobs -> facts -> claim verdicts. No side effects here.
+"""Wire the stages for one card: upstream blobs -> facts -> claim verdicts. Reads only: upstream
+blobs and, for probe facts (a cited web page), one GET each; nothing is written here.
 
 Every failure below this point becomes an `Error` verdict on the claims it affects; nothing
 raises past `check_card`, so the actions stage always sees one verdict per claim.
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from watcher.claims import JSON, ClaimKind, Error, Extracted, FactRequest, Verdict
 from watcher.config import CardConfig
 from watcher.factcache import FactsCache, extract_requests
-from watcher.facts import EXTRACTORS, FactsError, SourceTree, parse
+from watcher.facts import EXTRACTORS, PROBES, FactsError, SourceTree, parse_file
 from watcher.history.interface import FirstChange
 from watcher.upstream import FileBlob, Upstream, UpstreamError
 
@@ -115,6 +116,14 @@ def _extract(request: FactRequest, parsed: ParsedModule | str, tree: SourceTree)
         return Extracted(None, f"{request.path}: too deeply nested to analyse", parsed.blob_id)
 
 
+def _probe(request: FactRequest) -> Extracted:
+    """Facts from outside the upstream tree (a web page): a failure is the reason, as for files."""
+    try:
+        return Extracted(PROBES[request.extractor](dict(request.params)))
+    except FactsError as exc:
+        return Extracted(None, str(exc))
+
+
 def _parse_all(blobs: Mapping[str, FileBlob | None], commit: str) -> dict[str, ParsedModule | str]:
     parsed: dict[str, ParsedModule | str] = {}
     for path, blob in blobs.items():
@@ -122,7 +131,7 @@ def _parse_all(blobs: Mapping[str, FileBlob | None], commit: str) -> dict[str, P
             parsed[path] = f"{path}: no such file at {commit[:12]}"
             continue
         try:
-            parsed[path] = parse(path, blob.blob_id, blob.data)
+            parsed[path] = parse_file(path, blob.blob_id, blob.data)
         except FactsError as exc:
             parsed[path] = str(exc)
         except RecursionError:
@@ -157,7 +166,9 @@ def evaluate_card(
 ) -> CardResult:
     """Verdicts for every claim of a card at `tree`'s commit (any commit: history walks use it)."""
     requests = list(dict.fromkeys(r for claim in claims for r in claim.requests()))
-    facts = extract_facts(requests, tree, cache)
+    files = [r for r in requests if r.extractor not in PROBES]
+    facts = dict(extract_facts(files, tree, cache))  # one batch for every file the claims name
+    facts.update({request: _probe(request) for request in requests if request.extractor in PROBES})
     results = []
     for claim in claims:
         verdict = claim.evaluate(facts, baseline.get(claim.id), tree)

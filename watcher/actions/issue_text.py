@@ -54,6 +54,8 @@ class UpstreamAt:
         return f"[{short}]({self.web_url}/commit/{commit})"
 
     def permalink(self, evidence: Evidence) -> str | None:
+        if evidence.path.startswith(("https://", "http://")):
+            return evidence.path  # a web page a claim fetched (docs-page), not an upstream file
         if not self.web_url or not self.commit:
             return None
         anchor = f"#L{evidence.line}" if evidence.line else ""

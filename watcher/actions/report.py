@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from watcher.actions import coverage as coverage_report
 from watcher.actions.card_dates import DateChange
+from watcher.card.coverage import CardCoverage
 from watcher.claims import Evidence
 from watcher.history.interface import CommitRef, FirstChange
 from watcher.orchestrator import CardResult
@@ -31,8 +33,20 @@ class CardReport:
     dates_note: str = ""
     unchecked: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _coverage: CardCoverage | None = field(default=None, repr=False)
+
+    def coverage(self) -> CardCoverage:
+        """The card's statements and Sources rows with their claims (read once, after the run)."""
+        if self._coverage is None:
+            self._coverage = coverage_report.coverage_of(self.result.card)
+        return self._coverage
+
+    def statuses(self) -> dict[str, str]:
+        return {item.claim.id: item.verdict.status for item in self.result.results}
 
     def permalink(self, evidence: Evidence) -> str | None:
+        if evidence.path.startswith(("https://", "http://")):
+            return evidence.path  # a web page a claim fetched, not a file of the upstream tree
         if not self.web_url or not self.result.commit:
             return None
         anchor = f"#L{evidence.line}" if evidence.line else ""
@@ -123,6 +137,13 @@ def to_json(reports: list[CardReport]) -> dict[str, Any]:
             "commit": first.result.commit if first else None,
         },
         "claims": claims,
+        "coverage": [
+            entry
+            for report in reports
+            for entry in coverage_report.to_json(
+                report.result.card.id, report.coverage(), report.statuses()
+            )
+        ],
         "cards": [
             {
                 "id": report.result.card.id,
@@ -159,7 +180,8 @@ def console(reports: list[CardReport]) -> str:
                 where = f"{evidence.path}:{evidence.line}" if evidence.line else evidence.path
                 link = report.permalink(evidence)
                 lines.append(
-                    f"         {where}  {evidence.note}" + (f"\n           {link}" if link else "")
+                    f"         {where}  {evidence.note}"
+                    + (f"\n           {link}" if link and link != where else "")
                 )
             if len(verdict.evidence) > MAX_CONSOLE_EVIDENCE:
                 lines.append(
@@ -179,4 +201,6 @@ def console(reports: list[CardReport]) -> str:
             lines.append(f"  note   not machine-checked (no claim): {source}")
         for note in report.notes:
             lines.append(f"  note   {note}")
+        lines.append(f"  coverage  {coverage_report.summary(report.coverage())}")
+        lines.extend(coverage_report.console_lines(report.coverage(), report.statuses()))
     return printable("\n".join(lines)) + "\n"

@@ -1,6 +1,13 @@
 """The claims stage: claim kinds judge extracted facts against the card and the baseline."""
 
-from watcher.claims import dispatch_unchanged, route_declared, routes_authenticated
+from watcher.claims import (
+    assigned_from,
+    call_path,
+    dispatch_unchanged,
+    docs_page,
+    route_declared,
+    routes_authenticated,
+)
 from watcher.claims.interface import (
     JSON,
     ClaimKind,
@@ -15,7 +22,10 @@ from watcher.claims.interface import (
 )
 
 KINDS = (
+    assigned_from.AssignedFrom,
+    call_path.NoCallPath,
     dispatch_unchanged.DispatchUnchanged,
+    docs_page.DocsPage,
     route_declared.RouteDeclared,
     routes_authenticated.RoutesAuthenticated,
 )

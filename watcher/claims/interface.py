@@ -19,7 +19,8 @@ JSON = Any
 
 @dataclass(frozen=True)
 class Evidence:
-    """A place in the upstream tree that supports a verdict; `line` 0 means the whole file."""
+    """A place in the upstream tree that supports a verdict; `line` 0 means the whole file.
+    A claim that reads the web (docs-page) gives the page's URL as `path`: it links to itself."""
 
     path: str
     line: int

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from watcher.card.tables import StatementRef
 from watcher.errors import WatcherError
 
 DEFAULT_UPSTREAM_URL = "https://github.com/BerriAI/litellm.git"
@@ -35,6 +36,8 @@ class ClaimConfig:
     source: str
     where: str
     params: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    # The card's table statements this claim checks (watcher.toml `covers`), for coverage reports.
+    covers: tuple[StatementRef, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from watcher.card import CardError, parse_sources, read_card
+from watcher.card.tables import CardTable, StatementRef, parse_tables, ref_problem
 from watcher.config.interface import (
     DEFAULT_REF,
     DEFAULT_UPSTREAM_URL,
@@ -33,6 +34,7 @@ _TOP_KEYS = {"snapshots": str, "upstreams": list, "cards": list, "github": dict}
 _UPSTREAM_KEYS = {"name": str, "url": str, "ref": str, "web_url": str}
 _CARD_KEYS = {"id": str, "path": str, "upstream": str, "claims": list}
 _CLAIM_COMMON = {"id", "kind", "source"}
+_COVERS_KEYS = {"table": str, "row": str, "column": str}
 _GITHUB_KEYS = {"repository": str, "label": str, "failure_threshold": int}
 
 
@@ -81,7 +83,28 @@ def _upstreams(raw: list[Any]) -> dict[str, UpstreamConfig]:
     return upstreams
 
 
-def _claim(item: object, where: str, sources: set[str], card_where: str) -> ClaimConfig:
+def _covers(
+    raw: object, where: str, tables: list[CardTable], card_where: str
+) -> tuple[StatementRef, ...]:
+    """`covers = [{table = "...", row = "...", column = "..."}]`, each checked against the card."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}: expected a list of tables like {{table = ..., row = ...}}")
+    refs: list[StatementRef] = []
+    for index, item in enumerate(raw):
+        crumb = f"{where}[{index}]"
+        table = _table(item, crumb, _COVERS_KEYS, {"table", "row"})
+        ref = StatementRef(table["table"], table["row"], table.get("column", ""))
+        problem = ref_problem(tables, ref)
+        if problem is not None:
+            key, what = problem
+            raise ConfigError(f"{crumb}.{key}: {what} in {card_where}")
+        refs.append(ref)
+    return tuple(refs)
+
+
+def _claim(
+    item: object, where: str, sources: set[str], card_where: str, tables: list[CardTable]
+) -> ClaimConfig:
     if not isinstance(item, dict):
         raise ConfigError(f"{where}: expected a table")
     for key in sorted(_CLAIM_COMMON - item.keys()):
@@ -96,8 +119,13 @@ def _claim(item: object, where: str, sources: set[str], card_where: str) -> Clai
             f"{where}.source: no Sources row for {item['source']!r} in {card_where} "
             "(use the exact text of a Source cell)"
         )
-    params = {key: value for key, value in item.items() if key not in _CLAIM_COMMON}
-    return ClaimConfig(item["id"], item["kind"], item["source"], where, MappingProxyType(params))
+    covers = (
+        _covers(item["covers"], f"{where}.covers", tables, card_where) if "covers" in item else ()
+    )
+    params = {k: v for k, v in item.items() if k not in _CLAIM_COMMON and k != "covers"}
+    return ClaimConfig(
+        item["id"], item["kind"], item["source"], where, MappingProxyType(params), covers
+    )
 
 
 def _cards(
@@ -118,9 +146,11 @@ def _cards(
             )
         path = (root / table["path"]).resolve()
         try:
-            sources = parse_sources(read_card(path), table["path"])
+            text = read_card(path)
+            sources = parse_sources(text, table["path"])
         except CardError as exc:
             raise ConfigError(f"{where}.path: {exc}") from None
+        tables = parse_tables(text)
         claims: list[ClaimConfig] = []
         for claim_index, claim_item in enumerate(table.get("claims", [])):
             claim = _claim(
@@ -128,6 +158,7 @@ def _cards(
                 f"{where}.claims[{claim_index}]",
                 {row.source for row in sources.rows},
                 table["path"],
+                tables,
             )
             if any(other.id == claim.id for other in claims):
                 raise ConfigError(

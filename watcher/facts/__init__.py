@@ -1,7 +1,8 @@
 """The facts stage: libcst extractors, each turning one parsed module into normalized facts.
 
-The extractor modules (and libcst with them) are imported on first use, not with this package:
-a run whose facts all come from the facts cache never parses, so it never pays for libcst.
+The extractor modules (and libcst, httpx with them) are imported on first use, not with this
+package: a run whose facts all come from the facts cache never parses, so it never pays for them.
+Fact types live in `interface.py`, which imports neither.
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from watcher.facts.interface import (
+    Assignment,
+    Assignments,
     AuthFact,
+    CallPath,
     DispatchBranch,
     DispatchChain,
     FactsError,
+    Hop,
+    PageFacts,
     RouteFact,
     RouteInventory,
     SourceTree,
@@ -39,14 +45,54 @@ def _dispatch(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree)
     return extract_dispatch(parsed, params["entry"], params["marker"])
 
 
+def _call_path(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree) -> CallPath:
+    from watcher.facts.callpath import find_call_path
+
+    return find_call_path(
+        parsed,
+        params["route"],
+        params["targets"].split(","),
+        tree,
+        within=params["within"],
+        max_hops=int(params["max_hops"]),
+        max_modules=int(params["max_modules"]),
+    )
+
+
+def _assignments(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree) -> Assignments:
+    from watcher.facts.assignments import find_assignments
+
+    return find_assignments(parsed, params["name"], params["settings"])
+
+
 # Extractors by name; a FactRequest names one of these plus its string parameters.
-EXTRACTORS: dict[str, Extractor] = {"routes": _routes, "dispatch": _dispatch}
+EXTRACTORS: dict[str, Extractor] = {
+    "routes": _routes,
+    "dispatch": _dispatch,
+    "call-path": _call_path,
+    "assignments": _assignments,
+}
+
+# Facts that come from elsewhere than the upstream tree (a FactRequest's `path` is then a URL).
+Probe = Callable[[Mapping[str, str]], object]
 
 
-def parse(path: str, blob_id: str, data: bytes) -> ParsedModule:
-    from watcher.facts.parse import parse as parse_module
+def _web_page(params: Mapping[str, str]) -> PageFacts:
+    from watcher.facts.web import fetch_page
 
-    return parse_module(path, blob_id, data)
+    phrases = params["mentions"].split("\n")
+    return fetch_page(params["url"], phrases, timeout=float(params["timeout"]))
+
+
+PROBES: dict[str, Probe] = {"web-page": _web_page}
+
+
+def parse_file(path: str, blob_id: str, data: bytes) -> ParsedModule:
+    """Parse one file (imports libcst on first use). Not named `parse`: importing the submodule
+    `watcher.facts.parse` would replace a package attribute of that name."""
+    from watcher.facts.parse import parse
+
+    return parse(path, blob_id, data)
 
 
 def __getattr__(name: str) -> Any:
@@ -59,15 +105,22 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "EXTRACTORS",
+    "PROBES",
+    "Assignment",
+    "Assignments",
     "AuthFact",
+    "CallPath",
     "DispatchBranch",
     "DispatchChain",
     "Extractor",
     "FactsError",
+    "Hop",
+    "PageFacts",
     "ParsedModule",
+    "Probe",
     "RouteFact",
     "RouteInventory",
     "SourceTree",
-    "parse",
+    "parse_file",
     "to_json",
 ]

@@ -107,6 +107,67 @@ class DispatchChain:
     line: int = field(default=0, compare=False)
 
 
+@dataclass(frozen=True)
+class Hop:
+    """One step: in `path`, `caller` calls `callee` (kind `call`), hands out the closure `callee`
+    (kind `closure`), or makes the target call (kind `target`)."""
+
+    path: str
+    caller: str
+    callee: str
+    callee_path: str
+    kind: str
+    conditional: bool
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class CallPath:
+    """What a search found. `paths` are the shortest paths that reach a target, hop by hop;
+    `incomplete` says why a search that found nothing cannot rule a path out."""
+
+    route: str
+    start: str
+    targets: tuple[str, ...]
+    reached: bool
+    paths: tuple[tuple[Hop, ...], ...]
+    incomplete: str = field(default="", compare=False)
+    functions: int = field(default=0, compare=False)
+    modules: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment to the watched name. `call` is the resolved callee of the assigned value
+    ('' when it is not a call); `settings` are the settings keys its arguments are read from."""
+
+    call: str
+    settings: tuple[str, ...]
+    binds_global: bool
+    function: str = field(default="", compare=False)  # where it sits ('' at module level)
+    value: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Assignments:
+    name: str
+    settings_object: str
+    assignments: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """A page as fetched: status after redirects, and which of the wanted phrases it contains."""
+
+    url: str
+    status: int
+    mentions: tuple[str, ...]
+    missing: tuple[str, ...]
+    final_url: str = field(default="", compare=False)
+    truncated: bool = field(default=False, compare=False)
+
+
 def to_json(value: Any) -> Any:
     """Facts as plain JSON data, evidence (compare=False fields) left out."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -1,0 +1,163 @@
+"""Is there a call path from a route handler to a target call, across the upstream's modules?
+
+Breadth first from the handler over the call graph (`callgraph.py`), one call per level, the
+modules a level needs read in one batch. Besides calls, a hop goes into a closure: a nested
+function its enclosing function returns or hands on (`create_pass_through_route` returns the
+`endpoint_func` that calls `pass_through_request`). Calls the tree cannot resolve (third-party
+code, values computed at run time, inherited methods) are not followed: the analysis is static.
+
+The search is bounded in depth and in modules read. It answers `reached` when any path reaches the
+target, paths under a condition included; when nothing was found it says whether the search was
+complete, because "no path found in what we could read" must never become a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+import libcst as cst
+
+from watcher.facts.callgraph import CallGraph, Hit, Lookup, Node
+from watcher.facts.interface import CallPath, FactsError, Hop, SourceTree
+from watcher.facts.parse import ParsedModule, dotted
+from watcher.facts.routes import extract_routes
+
+MAX_PATHS = 3
+
+
+@dataclass(frozen=True)
+class _Step:
+    """A hop in the making, with the syntax node it stands on (for its line, if reported)."""
+
+    hop: Hop
+    at: cst.CSTNode
+
+
+Trail = tuple[_Step, ...]
+
+
+class CallPathSearch:
+    def __init__(self, graph: CallGraph, max_hops: int) -> None:
+        self.graph = graph
+        self.max_hops = max_hops
+
+    def search(self, start: Node, route: str) -> CallPath:
+        level: list[tuple[Node, Trail]] = [(start, ())]
+        seen = {start}
+        hits: list[Trail] = []
+        depth = 0
+        while level and not hits:
+            if depth >= self.max_hops:
+                self.graph.incomplete = (
+                    self.graph.incomplete or f"depth limit reached ({self.max_hops} calls)"
+                )
+                break
+            following: list[tuple[Node, Trail]] = []
+            lookups: list[tuple[Lookup, Trail]] = []
+            for node, trail in level:
+                self._expand(node, trail, hits, following, lookups)
+            if not hits:
+                following.extend(self._resolve(lookups, hits))
+            level = []
+            for node, trail in following:
+                if node not in seen:
+                    seen.add(node)
+                    level.append((node, trail))
+            depth += 1
+        graph = self.graph
+        return CallPath(
+            route,
+            start.name,
+            graph.targets,
+            bool(hits),
+            tuple(self._with_lines(trail) for trail in hits[:MAX_PATHS]),
+            "" if hits else graph.incomplete,
+            len(graph.bodies),
+            tuple(sorted(graph.loaded)),
+        )
+
+    def _expand(
+        self,
+        node: Node,
+        trail: Trail,
+        hits: list[Trail],
+        following: list[tuple[Node, Trail]],
+        lookups: list[tuple[Lookup, Trail]],
+    ) -> None:
+        body = self.graph.body(node)
+        for call, cond in body.calls:
+            if target := self.graph.target(node, call):
+                hop = Hop(node.path, node.name, target, node.path, "target", cond)
+                hits.append((*trail, _Step(hop, call)))
+                continue
+            for callee in self.graph.callees(node, call):
+                if isinstance(callee, Node):
+                    hop = Hop(node.path, node.name, callee.name, callee.path, "call", cond)
+                    following.append((callee, (*trail, _Step(hop, call))))
+                else:  # the callee is settled (and the hop completed) once its module is read
+                    hop = Hop(node.path, node.name, dotted(call.func), "", "call", cond)
+                    lookups.append((callee, (*trail, _Step(hop, call))))
+        for name in sorted(body.names & body.nested.keys()):
+            for child, fn, cond in self.graph.nested(node, name):
+                hop = Hop(node.path, node.name, child.name, child.path, "closure", cond)
+                following.append((child, (*trail, _Step(hop, fn))))
+
+    def _resolve(
+        self, lookups: list[tuple[Lookup, Trail]], hits: list[Trail]
+    ) -> list[tuple[Node, Trail]]:
+        """Read the modules looked-up names live in (a batch per round) and find the functions;
+        a name that is a target under its canonical name goes to `hits`."""
+        found: list[tuple[Node, Trail]] = []
+        while lookups:
+            self.graph.load(lookup.path for lookup, _ in lookups)
+            further: list[tuple[Lookup, Trail]] = []
+            for lookup, trail in lookups:
+                settled = self.graph.settle(lookup)
+                *before, last = trail
+                if isinstance(settled, Lookup):
+                    further.append((settled, trail))
+                elif isinstance(settled, Hit):
+                    hop = replace(last.hop, kind="target", callee_path=last.hop.path)
+                    hits.append((*before, _Step(hop, last.at)))
+                elif settled is not None:
+                    hop = replace(last.hop, callee=settled.name, callee_path=settled.path)
+                    found.append((settled, (*before, _Step(hop, last.at))))
+            lookups = further
+        return found
+
+    def _with_lines(self, trail: Trail) -> tuple[Hop, ...]:
+        return tuple(
+            replace(
+                step.hop,
+                line=self.graph.line(
+                    Node(step.hop.path, step.hop.caller), step.at, step.hop.callee
+                ),
+            )
+            for step in trail
+        )
+
+
+def find_call_path(
+    parsed: ParsedModule,
+    route: str,
+    targets: Iterable[str],
+    tree: SourceTree,
+    *,
+    within: str = "litellm/",
+    max_hops: int = 16,
+    max_modules: int = 250,
+) -> CallPath:
+    """Search from the handler of `route` in `parsed` for a call to any of `targets`."""
+    handlers = sorted({r.handler for r in extract_routes(parsed, frozenset()).find(route)})
+    if not handlers:
+        raise FactsError(
+            f"{parsed.path}: no handler registered for {route} (the search has no start)"
+        )
+    if len(handlers) > 1 or handlers[0] not in parsed.functions:
+        raise FactsError(
+            f"{parsed.path}: {route} is handled by {', '.join(handlers)}; expected one module function"
+        )
+    graph = CallGraph(tree, targets, within, max_modules)
+    graph.add(parsed)
+    return CallPathSearch(graph, max_hops).search(Node(parsed.path, handlers[0]), route)
