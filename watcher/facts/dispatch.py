@@ -3,22 +3,30 @@
 The dispatch is the if/elif chain with a guard that names the marker (`user_custom_auth`),
 searched in statement order through the entry function and the module helpers it calls (in 2025
 the body moved into `_user_api_key_auth_builder`: the same facts come out, `via` records where).
+
+Each branch records its guard, the call it makes (the callable its guard names, else the first
+awaited call), that call's keyword names and positional count, and its outcome:
+`returns` (every path leaves), `falls-through` (none does) or `may-fall-through`, qualified with
+what a falling-through path hands to the code after the chain: `replaces api_key` when it
+reassigns a variable the call received as `api_key=`, `sets N other variable(s)` for other
+variables the rest of the function reads. Keyword names, not local names, so renaming a local
+changes nothing. What runs before the chain is summarized by checks.py.
 """
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from dataclasses import dataclass
 
 import libcst as cst
 
+from watcher.facts.checks import Check, CheckFinder
 from watcher.facts.interface import DispatchBranch, DispatchChain, FactsError
-from watcher.facts.parse import ParsedModule, canonical_code, dotted, last, walk
-from watcher.facts.reach import always_leaves, executed, has_return
+from watcher.facts.parse import ParsedModule, dotted, last, walk
+from watcher.facts.reach import awaited_calls, executed, has_raise, has_return, leaves
+from watcher.facts.render import Renderer
 
 MAX_DEPTH = 6
-# Callees whose name says they decide access: running one before custom auth is a finding.
-CHECK_NAME = re.compile(r"check|auth|verif|valid|permission|allow|limit|budget", re.IGNORECASE)
 
 
 @dataclass
@@ -26,7 +34,7 @@ class _Found:
     node: cst.If
     owner: str
     via: tuple[str, ...]
-    checks: list[str]
+    checks: list[Check]
     has_fallback: bool
 
 
@@ -34,6 +42,23 @@ def _names(node: cst.CSTNode) -> set[str]:
     return {n.value for n in walk(node) if isinstance(n, cst.Name)} | {
         n.attr.value for n in walk(node) if isinstance(n, cst.Attribute)
     }
+
+
+def expression_names(node: cst.CSTNode) -> Counter[str]:
+    """Plain names read or bound in a subtree, as `ast.Name` would count them (attribute and
+    keyword names excluded), so counts compare with the line index's per-function counts."""
+    skip: set[int] = set()
+    counts: Counter[str] = Counter()
+    for current in walk(node):
+        if isinstance(current, cst.Attribute):
+            skip.add(id(current.attr))
+        elif isinstance(current, cst.Arg) and current.keyword is not None:
+            skip.add(id(current.keyword))
+        elif isinstance(current, cst.Param | cst.FunctionDef | cst.ClassDef | cst.ImportAlias):
+            skip.add(id(current.name))
+        elif isinstance(current, cst.Name) and id(current) not in skip:
+            counts[current.value] += 1
+    return counts
 
 
 def _guards(node: cst.If) -> list[cst.BaseExpression]:
@@ -48,42 +73,25 @@ class _Search:
     def __init__(self, parsed: ParsedModule, marker: str) -> None:
         self.parsed = parsed
         self.marker = marker
+        self.checks = CheckFinder(parsed)
 
     def is_dispatch(self, stmt: cst.CSTNode) -> bool:
-        return isinstance(stmt, cst.If) and any(self.marker in _names(g) for g in _guards(stmt))
+        if not isinstance(stmt, cst.If):
+            return False
+        imports = self.parsed.imports
+        return any(
+            self.marker in {last(imports.resolve_name(name)) for name in _names(guard)}
+            for guard in _guards(stmt)
+        )
 
-    def checks(self, stmt: cst.CSTNode) -> list[str]:
-        """What a statement that runs before the dispatch does to decide access, if anything."""
-        if isinstance(stmt, cst.If):
-            body = [stmt.body] + ([stmt.orelse] if stmt.orelse is not None else [])
-            if any(has_return(b) or _raises(b) for b in body):
-                return [f"if {canonical_code(stmt.test)}: may return or raise"]
-            return []
-        if isinstance(stmt, cst.SimpleStatementLine):
-            found: list[str] = []
-            for small in stmt.body:
-                if isinstance(small, cst.Raise | cst.Return):
-                    found.append(type(small).__name__.lower())
-            for node in executed(stmt):
-                if isinstance(node, cst.Call):
-                    name = last(self.parsed.imports.resolve(node.func))
-                    if (
-                        name
-                        and CHECK_NAME.search(name)
-                        and self.parsed.imports.resolve(node.func) not in found
-                    ):
-                        found.append(f"call {name}")
-            return found
-        return []
-
-    def function(self, name: str, stack: tuple[str, ...], checks: list[str]) -> _Found | None:
+    def function(self, name: str, stack: tuple[str, ...], checks: list[Check]) -> _Found | None:
         fn = self.parsed.functions.get(name)
         if fn is None or name in stack or len(stack) >= MAX_DEPTH:
             return None
         return self.block(fn.body, name, (*stack, name), checks)
 
     def block(
-        self, suite: cst.BaseSuite, owner: str, stack: tuple[str, ...], checks: list[str]
+        self, suite: cst.BaseSuite, owner: str, stack: tuple[str, ...], checks: list[Check]
     ) -> _Found | None:
         if not isinstance(suite, cst.IndentedBlock):
             return None
@@ -98,69 +106,115 @@ class _Search:
                 if not found.has_fallback:
                     found.has_fallback = index + 1 < len(body)
                 return found
-            seen.extend(self.checks(stmt))
+            seen.extend(self.checks.statement(stmt, owner))
         return None
 
     def inside(
-        self, stmt: cst.CSTNode, owner: str, stack: tuple[str, ...], checks: list[str]
+        self, stmt: cst.CSTNode, owner: str, stack: tuple[str, ...], checks: list[Check]
     ) -> _Found | None:
-        """The dispatch inside a compound statement, or inside a module helper this statement calls."""
+        """The dispatch inside a compound statement, or inside a module helper this statement
+        calls. A dispatch under an `if` or in a loop only runs sometimes: that is a check too."""
         if isinstance(stmt, cst.Try | cst.With):
-            found = self.block(stmt.body, owner, stack, checks)
-            if found is not None:
-                return found
+            return self.block(stmt.body, owner, stack, checks)
         if isinstance(stmt, cst.If | cst.For | cst.While):
-            for suite in [stmt.body] + (
-                [stmt.orelse.body] if isinstance(stmt.orelse, cst.Else) else []
-            ):
-                found = self.block(suite, owner, stack, checks)
-                if found is not None:
-                    return found
+            return self._under(stmt, owner, stack, checks)
         if isinstance(stmt, cst.SimpleStatementLine):
             for node in executed(stmt):
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
-                    helper = node.func.value
-                    if helper in self.parsed.functions and helper not in self.parsed.imports.names:
+                if isinstance(node, cst.Call):
+                    helper = self.parsed.local_function(node.func)
+                    if helper is not None:
                         found = self.function(helper, stack, checks)
                         if found is not None:
                             return found
         return None
 
+    def _under(
+        self,
+        stmt: cst.If | cst.For | cst.While,
+        owner: str,
+        stack: tuple[str, ...],
+        checks: list[Check],
+    ) -> _Found | None:
+        render = Renderer(self.parsed, owner).expression
+        arms: list[tuple[str, cst.BaseSuite]] = []
+        if isinstance(stmt, cst.If):
+            head = f"if {render(stmt.test)}"
+            arms.append((head, stmt.body))
+            node: cst.If = stmt
+            while isinstance(node.orelse, cst.If):
+                node = node.orelse
+                arms.append((f"{head} / elif {render(node.test)}", node.body))
+            if isinstance(node.orelse, cst.Else):
+                arms.append((f"{head} / else", node.orelse.body))
+        elif isinstance(stmt, cst.For):
+            arms.append((f"for ... in {render(stmt.iter)}", stmt.body))
+        else:
+            arms.append((f"while {render(stmt.test)}", stmt.body))
+        line = self.parsed.line_of(owner, stmt) if isinstance(stmt, cst.If) else 0
+        for text, suite in arms:
+            found = self.block(
+                suite, owner, stack, [*checks, Check(f"dispatch only under {text}", line)]
+            )
+            if found is not None:
+                return found
+        return None
 
-def _raises(node: cst.CSTNode) -> bool:
-    return any(isinstance(n, cst.Raise) for n in executed(node))
+
+def _outcome(parsed: ParsedModule, owner: str, body: cst.BaseSuite, chosen: cst.Call | None) -> str:
+    if leaves(body):
+        return "returns"
+    outcome = "may-fall-through" if has_return(body) or has_raise(body) else "falls-through"
+    assigned: set[str] = set()
+    results: set[str] = set()
+    for small in executed(body):
+        if isinstance(small, cst.Assign | cst.AnnAssign | cst.AugAssign):
+            targets = (
+                [t.target for t in small.targets]
+                if isinstance(small, cst.Assign)
+                else [small.target]
+            )
+            names = {n.value for t in targets for n in walk(t) if isinstance(n, cst.Name)}
+            assigned |= names
+            value = getattr(small, "value", None)
+            if chosen is not None and value is not None and any(n is chosen for n in walk(value)):
+                results |= names  # the variable that receives the call's own result
+    passed: dict[str, str] = {}
+    if chosen is not None:
+        for arg in chosen.args:
+            if arg.keyword is not None and isinstance(arg.value, cst.Name):
+                passed[arg.value.value] = arg.keyword.value
+    replaced = sorted(passed[name] for name in assigned if name in passed)
+    inside = expression_names(body)
+    others = [
+        name
+        for name in assigned - results - set(passed)
+        if parsed.lines.name_count(owner, name) > inside[name]
+    ]
+    details = [f"replaces {', '.join(replaced)}"] if replaced else []
+    if others:
+        details.append(f"sets {len(others)} other variable{'s' if len(others) > 1 else ''}")
+    return f"{outcome} ({'; '.join(details)})" if details else outcome
 
 
 def _branch(
-    parsed: ParsedModule, owner: str, guard_node: cst.CSTNode | None, body: cst.BaseSuite
+    parsed: ParsedModule, owner: str, guard_node: cst.BaseExpression | None, body: cst.BaseSuite
 ) -> DispatchBranch:
-    guard = canonical_code(guard_node) if isinstance(guard_node, cst.BaseExpression) else "else"
+    guard = Renderer(parsed, owner).expression(guard_node) if guard_node is not None else "else"
     mentioned = _names(guard_node) if guard_node is not None else set()
-    awaited_calls = {id(n.expression) for n in executed(body) if isinstance(n, cst.Await)}
-    calls = [n for n in executed(body) if isinstance(n, cst.Call)]
+    nodes = executed(body)
+    awaited = awaited_calls(nodes)
+    calls = [n for n in nodes if isinstance(n, cst.Call)]
     chosen = next((c for c in calls if last(dotted(c.func)) in mentioned), None)
-    chosen = chosen or next((c for c in calls if id(c) in awaited_calls), None)
-    outcome = (
-        "returns"
-        if always_leaves(body)
-        else ("may-fall-through" if has_return(body) or _raises(body) else "falls-through")
-    )
+    chosen = chosen or next((c for c in calls if id(c) in awaited), None)
+    outcome = _outcome(parsed, owner, body, chosen)
     if chosen is None:
-        return DispatchBranch(
-            guard,
-            "",
-            False,
-            (),
-            0,
-            outcome,
-            parsed.line_of(owner, guard_node) if isinstance(guard_node, cst.If) else 0,
-        )
+        return DispatchBranch(guard, "", False, (), 0, outcome, 0)
     keywords = tuple(sorted(a.keyword.value for a in chosen.args if a.keyword is not None))
     positional = sum(1 for a in chosen.args if a.keyword is None)
     return DispatchBranch(
         guard,
-        last(parsed.imports.resolve(chosen.func)),
-        id(chosen) in awaited_calls,
+        last(parsed.imports.resolve(chosen.func)) or dotted(chosen.func),
+        id(chosen) in awaited,
         keywords,
         positional,
         outcome,
@@ -183,11 +237,14 @@ def extract_dispatch(parsed: ParsedModule, entry: str, marker: str) -> DispatchC
         if isinstance(node.orelse, cst.Else):
             branches.append(_branch(parsed, found.owner, None, node.orelse.body))
         node = node.orelse if isinstance(node.orelse, cst.If) else None
+    checks = list(dict.fromkeys(check.text for check in found.checks))
+    lines = {check.text: check.line for check in reversed(found.checks)}
     return DispatchChain(
         entry=entry,
-        checks_before=tuple(found.checks),
+        checks_before=tuple(checks),
         branches=tuple(branches),
         fallback="litellm-checks" if found.has_fallback else "end",
         via=found.via,
         line=parsed.line_of(found.owner, found.node),
+        check_lines=tuple(lines[text] for text in checks),
     )
