@@ -27,8 +27,9 @@ read per function. The names are judged by whole words, not substrings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import libcst as cst
 
@@ -111,7 +112,7 @@ class CheckFinder:
         self._renderers: dict[str, Renderer] = {}
         self._helpers: dict[str, list[Check]] = {}
 
-    def _render(self, owner: str, node: cst.BaseExpression) -> str:
+    def render(self, owner: str, node: cst.BaseExpression) -> str:
         renderer = self._renderers.get(owner)
         if renderer is None:
             renderer = self._renderers[owner] = Renderer(self.parsed, owner)
@@ -128,88 +129,96 @@ class CheckFinder:
     ) -> list[Check]:
         """The checks one statement performs. `on_path`: the statement is in a function whose
         `return` leaves the auth function (not in a helper called on the side)."""
-        return self._statement(stmt, owner, on_path, depth, "")
-
-    def _statement(
-        self, stmt: cst.CSTNode, owner: str, on_path: bool, depth: int, context: str
-    ) -> list[Check]:
         if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
             return []
         if not isinstance(stmt, cst.SimpleStatementLine):
-            return self._compound(stmt, owner, on_path, depth, context)
+            return self._compound(stmt, owner, on_path, depth)
         found: list[Check] = []
         for small in stmt.body:
             if isinstance(small, cst.Raise) or (isinstance(small, cst.Return) and on_path):
                 kind = "raises" if isinstance(small, cst.Raise) else "returns"
-                found.append(Check(context + kind, self._line(owner, small)))
+                found.append(Check(kind, self._line(owner, small)))
             call = _statement_call(small)
             if call is not None and self.parsed.local_function(call.func) is None:
                 name = self.parsed.imports.resolve(call.func) or dotted(call.func)
                 if is_check_name(name):
-                    found.append(Check(f"{context}call {last(name)}", self._line(owner, call)))
-        return found + self._helper_checks(stmt, depth, context)
+                    found.append(Check(f"call {last(name)}", self._line(owner, call)))
+        return found + self._helper_checks(stmt, depth)
 
-    def _compound(
-        self, stmt: cst.CSTNode, owner: str, on_path: bool, depth: int, context: str
-    ) -> list[Check]:
-        found: list[Check] = []
-        line = self._line(owner, stmt)
-        if isinstance(stmt, cst.If):
-            found += self._helper_checks(stmt.test, depth, context)
-            head = f"if {self._render(owner, stmt.test)}"
-            found += self._block(stmt.body, owner, on_path, depth, f"{context}{head}: ", line)
-            node: cst.If = stmt
-            while isinstance(node.orelse, cst.If):
-                node = node.orelse
-                found += self._helper_checks(node.test, depth, context)
-                arm = f"{context}{head} / elif {self._render(owner, node.test)}: "
-                found += self._block(node.body, owner, on_path, depth, arm, line)
-            if isinstance(node.orelse, cst.Else):
-                arm = f"{context}{head} / else: "
-                found += self._block(node.orelse.body, owner, on_path, depth, arm, line)
-        elif isinstance(stmt, cst.For | cst.While):
-            header = stmt.iter if isinstance(stmt, cst.For) else stmt.test
-            found += self._helper_checks(header, depth, context)
-            head = (
-                f"for ... in {self._render(owner, header)}"
-                if isinstance(stmt, cst.For)
-                else f"while {self._render(owner, header)}"
-            )
-            found += self._block(stmt.body, owner, on_path, depth, f"{context}{head}: ", line)
-        elif isinstance(stmt, cst.Try):
-            found += self._block(stmt.body, owner, on_path, depth, context)
-            for handler in stmt.handlers:
-                kind = f" {self._render(owner, handler.type)}" if handler.type else ""
-                arm = f"{context}except{kind}: "
-                found += self._block(handler.body, owner, on_path, depth, arm)
-            for extra in (stmt.orelse, stmt.finalbody):
-                if extra is not None:
-                    found += self._block(extra.body, owner, on_path, depth, context)
-        elif isinstance(stmt, cst.With):
-            for item in stmt.items:
-                found += self._helper_checks(item.item, depth, context)
-            found += self._block(stmt.body, owner, on_path, depth, context)
-        return found
-
-    def _block(
+    def _arm(
         self,
+        head: cst.CSTNode,
+        text: Callable[[], str],
         suite: cst.BaseSuite,
         owner: str,
         on_path: bool,
         depth: int,
-        context: str,
-        line: int = 0,
     ) -> list[Check]:
+        """Checks inside one arm of a compound statement, prefixed with the arm's guard and
+        pointing at its header line (the raise itself is rarely the useful evidence)."""
+        inner = self._block(suite, owner, on_path, depth)
+        if not inner:
+            return []
+        prefix, line = text(), self._line(owner, head)
+        return [Check(f"{prefix}: {c.text}", line or c.line) for c in inner]
+
+    def _compound(self, stmt: cst.CSTNode, owner: str, on_path: bool, depth: int) -> list[Check]:
+        found: list[Check] = []
+        render = partial(self.render, owner)
+        if isinstance(stmt, cst.If):
+            found += self._helper_checks(stmt.test, depth)
+            first = stmt.test
+
+            def head() -> str:
+                return f"if {render(first)}"
+
+            found += self._arm(stmt, head, stmt.body, owner, on_path, depth)
+            node: cst.If = stmt
+            while isinstance(node.orelse, cst.If):
+                node = node.orelse
+                found += self._helper_checks(node.test, depth)
+                test = node.test
+                arm = partial(lambda t: f"{head()} / elif {render(t)}", test)
+                found += self._arm(stmt, arm, node.body, owner, on_path, depth)
+            if isinstance(node.orelse, cst.Else):
+                found += self._arm(
+                    stmt, lambda: f"{head()} / else", node.orelse.body, owner, on_path, depth
+                )
+        elif isinstance(stmt, cst.For):
+            iterated = stmt.iter
+            found += self._helper_checks(iterated, depth)
+            text = partial(lambda i: f"for ... in {render(i)}", iterated)
+            found += self._arm(stmt, text, stmt.body, owner, on_path, depth)
+        elif isinstance(stmt, cst.While):
+            condition = stmt.test
+            found += self._helper_checks(condition, depth)
+            text = partial(lambda c: f"while {render(c)}", condition)
+            found += self._arm(stmt, text, stmt.body, owner, on_path, depth)
+        elif isinstance(stmt, cst.Try):
+            found += self._block(stmt.body, owner, on_path, depth)
+            for handler in stmt.handlers:
+                kind = handler.type
+                text = partial(lambda k: f"except {render(k)}" if k else "except", kind)
+                found += self._arm(handler, text, handler.body, owner, on_path, depth)
+            for extra in (stmt.orelse, stmt.finalbody):
+                if extra is not None:
+                    found += self._block(extra.body, owner, on_path, depth)
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                found += self._helper_checks(item.item, depth)
+            found += self._block(stmt.body, owner, on_path, depth)
+        return found
+
+    def _block(self, suite: cst.BaseSuite, owner: str, on_path: bool, depth: int) -> list[Check]:
         body: Sequence[cst.CSTNode] = suite.body
         if isinstance(suite, cst.SimpleStatementSuite):
             body = [cst.SimpleStatementLine(body=suite.body)]
         found: list[Check] = []
         for stmt in body:
-            found += self._statement(stmt, owner, on_path, depth, context)
-        # An arm's checks point at its `if`/loop line: the raise itself is rarely the evidence.
-        return [Check(c.text, line or c.line) for c in found]
+            found += self.statement(stmt, owner, on_path, depth)
+        return found
 
-    def _helper_checks(self, node: cst.CSTNode, depth: int, context: str) -> list[Check]:
+    def _helper_checks(self, node: cst.CSTNode, depth: int) -> list[Check]:
         """Checks inside the module functions an expression or simple statement calls."""
         found: list[Check] = []
         for current in executed(node):
@@ -221,6 +230,6 @@ class CheckFinder:
             if helper not in self._helpers:
                 self._helpers[helper] = []  # a recursive call sees no checks
                 fn = self.parsed.functions[helper]
-                self._helpers[helper] = self._block(fn.body, helper, False, depth + 1, "")
-            found += [Check(context + c.text, c.line) for c in self._helpers[helper]]
+                self._helpers[helper] = self._block(fn.body, helper, False, depth + 1)
+            found += self._helpers[helper]
         return found

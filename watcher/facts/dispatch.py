@@ -24,7 +24,6 @@ from watcher.facts.checks import Check, CheckFinder
 from watcher.facts.interface import DispatchBranch, DispatchChain, FactsError
 from watcher.facts.parse import ParsedModule, dotted, last, walk
 from watcher.facts.reach import awaited_calls, executed, has_raise, has_return, leaves
-from watcher.facts.render import Renderer
 
 MAX_DEPTH = 6
 
@@ -135,29 +134,40 @@ class _Search:
         stack: tuple[str, ...],
         checks: list[Check],
     ) -> _Found | None:
-        render = Renderer(self.parsed, owner).expression
         arms: list[tuple[str, cst.BaseSuite]] = []
         if isinstance(stmt, cst.If):
-            head = f"if {render(stmt.test)}"
-            arms.append((head, stmt.body))
             node: cst.If = stmt
+            arms.append(("", node.body))
             while isinstance(node.orelse, cst.If):
                 node = node.orelse
-                arms.append((f"{head} / elif {render(node.test)}", node.body))
+                arms.append(("elif", node.body))
             if isinstance(node.orelse, cst.Else):
-                arms.append((f"{head} / else", node.orelse.body))
-        elif isinstance(stmt, cst.For):
-            arms.append((f"for ... in {render(stmt.iter)}", stmt.body))
+                arms.append(("else", node.orelse.body))
         else:
-            arms.append((f"while {render(stmt.test)}", stmt.body))
-        line = self.parsed.line_of(owner, stmt) if isinstance(stmt, cst.If) else 0
-        for text, suite in arms:
-            found = self.block(
-                suite, owner, stack, [*checks, Check(f"dispatch only under {text}", line)]
-            )
+            arms.append(("loop", stmt.body))
+        placeholder = Check("", 0)
+        for index, (_, suite) in enumerate(arms):
+            found = self.block(suite, owner, stack, [*checks, placeholder])
             if found is not None:
+                # Only now is the guard worth rendering: most statements hold no dispatch.
+                at = next(i for i, check in enumerate(found.checks) if check is placeholder)
+                found.checks[at] = self._condition(stmt, owner, index)
                 return found
         return None
+
+    def _condition(self, stmt: cst.If | cst.For | cst.While, owner: str, arm: int) -> Check:
+        render = self.checks.render
+        if isinstance(stmt, cst.For):
+            return Check(f"dispatch only in a loop over {render(owner, stmt.iter)}", 0)
+        if isinstance(stmt, cst.While):
+            return Check(f"dispatch only in a loop while {render(owner, stmt.test)}", 0)
+        guards = _guards(stmt)
+        text = f"if {render(owner, guards[0])}"
+        if 0 < arm < len(guards):
+            text += f" / elif {render(owner, guards[arm])}"
+        elif arm >= len(guards):
+            text += " / else"
+        return Check(f"dispatch only under {text}", self.parsed.line_of(owner, stmt))
 
 
 def _outcome(parsed: ParsedModule, owner: str, body: cst.BaseSuite, chosen: cst.Call | None) -> str:
@@ -197,9 +207,10 @@ def _outcome(parsed: ParsedModule, owner: str, body: cst.BaseSuite, chosen: cst.
 
 
 def _branch(
-    parsed: ParsedModule, owner: str, guard_node: cst.BaseExpression | None, body: cst.BaseSuite
+    search: _Search, owner: str, guard_node: cst.BaseExpression | None, body: cst.BaseSuite
 ) -> DispatchBranch:
-    guard = Renderer(parsed, owner).expression(guard_node) if guard_node is not None else "else"
+    parsed = search.parsed
+    guard = search.checks.render(owner, guard_node) if guard_node is not None else "else"
     mentioned = _names(guard_node) if guard_node is not None else set()
     nodes = executed(body)
     awaited = awaited_calls(nodes)
@@ -225,7 +236,8 @@ def _branch(
 def extract_dispatch(parsed: ParsedModule, entry: str, marker: str) -> DispatchChain:
     if entry not in parsed.functions:
         raise FactsError(f"{parsed.path}: entry point {entry}() not found")
-    found = _Search(parsed, marker).function(entry, (), [])
+    search = _Search(parsed, marker)
+    found = search.function(entry, (), [])
     if found is None:
         raise FactsError(
             f"{parsed.path}: no if/elif chain testing {marker!r} is reached from {entry}()"
@@ -233,9 +245,9 @@ def extract_dispatch(parsed: ParsedModule, entry: str, marker: str) -> DispatchC
     branches: list[DispatchBranch] = []
     node: cst.If | None = found.node
     while node is not None:
-        branches.append(_branch(parsed, found.owner, node.test, node.body))
+        branches.append(_branch(search, found.owner, node.test, node.body))
         if isinstance(node.orelse, cst.Else):
-            branches.append(_branch(parsed, found.owner, None, node.orelse.body))
+            branches.append(_branch(search, found.owner, None, node.orelse.body))
         node = node.orelse if isinstance(node.orelse, cst.If) else None
     checks = list(dict.fromkeys(check.text for check in found.checks))
     lines = {check.text: check.line for check in reversed(found.checks)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 
@@ -33,6 +34,20 @@ def _order(node: ast.AST) -> tuple[int, int, int, int]:
 
 
 FunctionAst = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement in source order, nested blocks included, expressions never entered."""
+    for stmt in body:
+        yield stmt
+        for block in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, block, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+        for handler in getattr(stmt, "handlers", ()):
+            yield from _statements(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            yield from _statements(case.body)
 
 
 @dataclass
@@ -125,15 +140,11 @@ class LineIndex:
         the whole module in source order."""
         if self._statement_calls is None:
             self._statement_calls = {}
-            found = [
-                node
-                for node in (ast.walk(self._tree) if self._tree is not None else ())
-                if isinstance(node, ast.Expr | ast.Assign | ast.AnnAssign)
-                and isinstance(node.value, ast.Call)
-            ]
-            for node in sorted(found, key=_order):
-                assert isinstance(node.value, ast.Call)
-                name = callee_name(node.value.func)
-                self._statement_calls.setdefault(name, []).append(node.lineno)
+            for node in _statements(self._tree.body if self._tree is not None else []):
+                if isinstance(node, ast.Expr | ast.Assign | ast.AnnAssign) and isinstance(
+                    node.value, ast.Call
+                ):
+                    name = callee_name(node.value.func)
+                    self._statement_calls.setdefault(name, []).append(node.lineno)
         lines = self._statement_calls.get(callee, [])
         return lines[ordinal] if ordinal < len(lines) else 0

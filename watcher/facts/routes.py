@@ -15,6 +15,8 @@ when its name looks like auth (`Security(...)`, or a word such as auth/token/key
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 import libcst as cst
 
@@ -171,13 +173,17 @@ class RouteExtractor:
 
     def _auth(self, reg: Registration) -> AuthFact:
         found: AuthFact | None = None
-        for dependency in reg.router_dependencies:
-            found = _best(found, self._judge("router", dependency, ()))
-        for dependency in reg.dependencies:
-            found = _best(found, self._judge("decorator", dependency, ()))
+        steps: list[Callable[[], AuthFact | None]] = [
+            *(partial(self._judge, "router", d, ()) for d in reg.router_dependencies),
+            *(partial(self._judge, "decorator", d, ()) for d in reg.dependencies),
+        ]
         if reg.handler in self.parsed.functions:
-            found = _best(found, self._params(reg.handler), self._body(reg))
-        elif found is None or found.status != "authenticated":
+            steps += [partial(self._params, reg.handler), partial(self._body, reg)]
+        for step in steps:
+            found = _best(found, step())
+            if found is not None and found.status == "authenticated":
+                return found  # nothing ranks higher; the rest need not be read
+        if reg.handler not in self.parsed.functions:
             found = _best(found, AuthFact("unknown", "", reg.handler, (), reg.line))
         return found or AuthFact("none", "", "", (), reg.line)
 
