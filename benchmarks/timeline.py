@@ -94,7 +94,9 @@ def dispatch_facts(path: str, blob: tuple[str, bytes] | None) -> Any:
         return {"error": f"{path} absent"}
     try:
         parsed = parse(path, blob[0], blob[1])
-        return to_json(extract_dispatch(parsed, "user_api_key_auth", "user_custom_auth"))
+        chain = extract_dispatch(parsed, "user_api_key_auth", "user_custom_auth")
+        # Evidence, not a fact: shown when it moves so a refactor is visible but not a change.
+        return {**to_json(chain), "_where": " -> ".join(chain.via)}
     except FactsError as exc:
         return {"error": str(exc)}
 
@@ -144,14 +146,17 @@ def summary(routes: Any, dispatch: Any) -> str:
     return f"{route_text}; dispatch {' -> '.join(steps)} -> {dispatch['fallback']} (checks before: {checks})"
 
 
-def walk(repo: str, ref: str, since: str) -> Iterator[tuple[Commit, list[str], str]]:
-    """(commit, changes against the previous commit, summary) for every commit in range."""
+def walk(repo: str, ref: str, since: str) -> Iterator[tuple[Commit, list[str], list[str], str]]:
+    """(commit, fact changes against the previous commit, evidence-only notes, summary) for every
+    commit in range."""
     blobs = Blobs(repo)
     previous: dict[str, Any] = {}
     ids: dict[str, str | None] = {}
+    wheres: dict[str, str | None] = {}
     try:
         for commit in commits(repo, ref, since):
             changes: list[str] = []
+            notes: list[str] = []
             for path, extract in ((ROUTES, route_facts), (AUTH, dispatch_facts)):
                 blob = blobs.read(commit.sha, path)
                 oid = blob[0] if blob else None
@@ -159,6 +164,7 @@ def walk(repo: str, ref: str, since: str) -> Iterator[tuple[Commit, list[str], s
                     continue  # this commit did not touch the file
                 ids[path] = oid
                 facts = extract(path, blob)
+                where = facts.pop("_where", None)
                 if path in previous:
                     diff = (
                         route_changes(previous[path], facts)
@@ -166,8 +172,11 @@ def walk(repo: str, ref: str, since: str) -> Iterator[tuple[Commit, list[str], s
                         else json_diff(previous[path], facts)
                     )
                     changes += [f"{Path(path).name}: {line}" for line in diff]
+                    if where and wheres.get(path) and where != wheres[path]:
+                        notes.append(f"dispatch now reached via {where} (was {wheres[path]})")
                 previous[path] = facts
-            yield commit, changes, summary(previous[ROUTES], previous[AUTH])
+                wheres[path] = where
+            yield commit, changes, notes, summary(previous[ROUTES], previous[AUTH])
     finally:
         blobs.close()
 
@@ -180,17 +189,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="list commits without changes too")
     args = parser.parse_args(argv)
     total = changed = 0
-    for index, (commit, changes, state) in enumerate(walk(args.repo, args.ref, args.since)):
+    for index, (commit, changes, notes, state) in enumerate(walk(args.repo, args.ref, args.since)):
         total += 1
         if index == 0:
             print(f"{commit.date} {commit.sha[:10]} start: {state}")
             continue
         if changes:
             changed += 1
-        if changes or args.all:
+        if changes or notes or args.all:
             print(f"{commit.date} {commit.sha[:10]} {commit.subject[:80]}")
             for line in changes:
                 print(f"    {line}")
+            for line in notes:
+                print(f"    (no change of facts) {line}")
     print(f"end: {state}" if total else "no commits")
     print(f"{total} commits walked, {changed} with changed facts")
     return 0

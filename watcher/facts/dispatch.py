@@ -230,7 +230,22 @@ def _branch(
         positional,
         outcome,
         parsed.line_of(owner, chosen),
+        arguments=_arguments(search, owner, chosen),
     )
+
+
+def _arguments(search: _Search, owner: str, call: cst.Call) -> tuple[str, ...]:
+    """What the call passes: positional values in order, then `keyword=value` sorted, values
+    rendered so that a renamed local reads the same (see render.py)."""
+    positional = [
+        f"{a.star}{search.checks.render(owner, a.value)}" for a in call.args if a.keyword is None
+    ]
+    keywords = sorted(
+        f"{a.keyword.value}={search.checks.render(owner, a.value)}"
+        for a in call.args
+        if a.keyword is not None
+    )
+    return (*positional, *keywords)
 
 
 def extract_dispatch(parsed: ParsedModule, entry: str, marker: str) -> DispatchChain:

@@ -84,7 +84,8 @@ class DispatchBranch:
     outcome: `returns` (always leaves the auth function), `falls-through` (never does), or
     `may-fall-through` (returns on some paths, continues to the next step on others); a branch
     that can fall through is qualified with what it hands on, e.g.
-    `may-fall-through (replaces api_key; sets 1 other variable)`.
+    `may-fall-through (replaces api_key; sets 1 other variable)`. `arguments` tells
+    `api_key=api_key` from `api_key=passed_in_key`.
     """
 
     guard: str
@@ -94,6 +95,9 @@ class DispatchBranch:
     positional: int
     outcome: str
     line: int = field(default=0, compare=False)
+    # What is passed: positional values, then `keyword=value`, locals written by their
+    # definition (facts/render.py) so a rename reads the same. Added after `line`: keyword only.
+    arguments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
