@@ -46,6 +46,8 @@ def describe(route: RouteFact) -> str:
         return f"{name} authenticates via {how} ({auth.function})"
     if auth.status == "conditional":
         return f"{name} reaches {auth.function} only on some paths (via {how})"
+    if auth.status == "other" and auth.mechanism == "helper":
+        return f"{name} depends on {auth.function}, defined in this module, which reaches no accepted auth function"
     if auth.status == "other":
         return f"{name} depends on {auth.function}, not an accepted auth function"
     if auth.status == "unknown":

@@ -124,6 +124,10 @@ class CheckFinder:
         call = next((n for n in executed(node) if isinstance(n, cst.Call)), None)
         return self.parsed.line_of(owner, call) if call is not None else 0
 
+    def any_check(self, stmt: cst.CSTNode, owner: str) -> bool:
+        """Does the statement check anything (raises or check calls; returns do not count)?"""
+        return bool(self.statement(stmt, owner, on_path=False))
+
     def statement(
         self, stmt: cst.CSTNode, owner: str, on_path: bool = True, depth: int = 0
     ) -> list[Check]:

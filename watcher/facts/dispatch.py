@@ -10,12 +10,16 @@ awaited call), that call's keyword names and positional count, and its outcome:
 what a falling-through path hands to the code after the chain: `replaces api_key` when it
 reassigns a variable the call received as `api_key=`, `sets N other variable(s)` for other
 variables the rest of the function reads. Keyword names, not local names, so renaming a local
-changes nothing. What runs before the chain is summarized by checks.py.
+changes nothing. What runs before the chain is summarized by checks.py; `fallback` is
+`litellm-checks` when the code that runs after the chain (the rest of its function, then of the
+functions that called it) performs a check by the same rule (a return does not count: returning
+a key without checking it is no check), else `end`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -34,7 +38,9 @@ class _Found:
     owner: str
     via: tuple[str, ...]
     checks: list[Check]
-    has_fallback: bool
+    # What runs after the chain when no branch returns: the rest of its block, then the rest of
+    # each enclosing block, innermost first, as (function, statements).
+    after: list[tuple[str, Sequence[cst.CSTNode]]]
 
 
 def _names(node: cst.CSTNode) -> set[str]:
@@ -99,11 +105,10 @@ class _Search:
         for index, stmt in enumerate(body):
             if self.is_dispatch(stmt):
                 assert isinstance(stmt, cst.If)
-                return _Found(stmt, owner, stack, seen, index + 1 < len(body))
+                return _Found(stmt, owner, stack, seen, [(owner, body[index + 1 :])])
             found = self.inside(stmt, owner, stack, seen)
             if found is not None:
-                if not found.has_fallback:
-                    found.has_fallback = index + 1 < len(body)
+                found.after.append((owner, body[index + 1 :]))
                 return found
             seen.extend(self.checks.statement(stmt, owner))
         return None
@@ -224,7 +229,7 @@ def _branch(
     positional = sum(1 for a in chosen.args if a.keyword is None)
     return DispatchBranch(
         guard,
-        last(parsed.imports.resolve(chosen.func)) or dotted(chosen.func),
+        last(parsed.imports.resolve(chosen.func)) or search.checks.render(owner, chosen.func),
         id(chosen) in awaited,
         keywords,
         positional,
@@ -265,12 +270,15 @@ def extract_dispatch(parsed: ParsedModule, entry: str, marker: str) -> DispatchC
             branches.append(_branch(search, found.owner, None, node.orelse.body))
         node = node.orelse if isinstance(node.orelse, cst.If) else None
     checks = list(dict.fromkeys(check.text for check in found.checks))
+    checked_after = any(
+        search.checks.any_check(stmt, owner) for owner, stmts in found.after for stmt in stmts
+    )
     lines = {check.text: check.line for check in reversed(found.checks)}
     return DispatchChain(
         entry=entry,
         checks_before=tuple(checks),
         branches=tuple(branches),
-        fallback="litellm-checks" if found.has_fallback else "end",
+        fallback="litellm-checks" if checked_after else "end",
         via=found.via,
         line=parsed.line_of(found.owner, found.node),
         check_lines=tuple(lines[text] for text in checks),

@@ -154,13 +154,18 @@ class ParsedModule:
     lines: LineIndex
     functions: dict[str, FunctionNode]
     imports: ImportMap
+    # Module-level defs that come after an import of the same name (the def is what runs).
+    shadowing: set[str] = dataclasses.field(default_factory=set)
     _ranks: dict[str, _Ranks] = dataclasses.field(default_factory=dict, repr=False)
 
     def local_function(self, func: cst.BaseExpression) -> str | None:
-        """The function of this module a call target names (a plain name no import rebinds)."""
+        """The function of this module a call target names: a plain name that no import rebinds
+        after the def."""
         if isinstance(func, cst.Name):
             name = func.value
-            if name in self.functions and name not in self.imports.names:
+            if name in self.functions and (
+                name not in self.imports.names or name in self.shadowing
+            ):
                 return name
         return None
 
@@ -221,26 +226,49 @@ def statements(suite: cst.Module | cst.BaseSuite) -> Iterator[cst.BaseSmallState
                 stack.extend(reversed(block.body))
 
 
-def _index(module: cst.Module, package: str) -> tuple[dict[str, FunctionNode], ImportMap]:
+def _imported_names(node: cst.Import | cst.ImportFrom) -> list[str]:
+    if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+        return []
+    names: list[str] = []
+    assert not isinstance(node.names, cst.ImportStar)
+    for alias in node.names:
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            names.append(alias.asname.name.value)
+        else:
+            names.append(dotted(alias.name).split(".")[0])
+    return names
+
+
+def _index(module: cst.Module, package: str) -> tuple[dict[str, FunctionNode], ImportMap, set[str]]:
+    """Functions (module level and class methods), imports, and the module-level names whose
+    last binding is a `def` (a def after an import of the same name shadows it)."""
     functions: dict[str, FunctionNode] = {}
     imports = ImportMap(package)
+    last_binding: dict[str, str] = {}
 
     def scan(body: Sequence[cst.CSTNode], prefix: str) -> None:
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
                 functions[prefix + stmt.name.value] = stmt
+                if not prefix:
+                    last_binding[stmt.name.value] = "def"
             elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
                 scan(stmt.body.body, f"{prefix}{stmt.name.value}.")
             elif isinstance(stmt, cst.If | cst.Try | cst.With):
                 for block in _blocks(stmt):
                     if isinstance(block, cst.IndentedBlock):
                         scan(block.body, prefix)
+            elif isinstance(stmt, cst.SimpleStatementLine) and not prefix:
+                for small in stmt.body:
+                    if isinstance(small, cst.Import | cst.ImportFrom):
+                        last_binding.update(dict.fromkeys(_imported_names(small), "import"))
 
     scan(module.body, "")
     for small in statements(module):
         if isinstance(small, cst.Import | cst.ImportFrom):
             imports.add(small)
-    return functions, imports
+    shadowing = {name for name, kind in last_binding.items() if kind == "def"}
+    return functions, imports, shadowing
 
 
 def parse(path: str, blob_id: str, data: bytes) -> ParsedModule:
@@ -253,8 +281,8 @@ def parse(path: str, blob_id: str, data: bytes) -> ParsedModule:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise FactsError(f"{path}:{exc.raw_line}: does not parse ({exc.message})") from None
-    functions, imports = _index(module, package_of(path))
-    return ParsedModule(path, blob_id, module, LineIndex(text), functions, imports)
+    functions, imports, shadowing = _index(module, package_of(path))
+    return ParsedModule(path, blob_id, module, LineIndex(text), functions, imports, shadowing)
 
 
 # Fields in source order where libcst declares them otherwise; the line index depends on it.

@@ -150,7 +150,10 @@ class ReachFinder:
                     continue
                 inner = replace(inner, via=(helper, *inner.via))
                 if is_async and id(current) not in awaited:
-                    unawaited = unawaited or replace(inner, unconditional=False, awaited=False)
+                    line = self.parsed.line_of(owner, current)  # the missing await is the evidence
+                    unawaited = unawaited or replace(
+                        inner, unconditional=False, awaited=False, owner=owner, line=line
+                    )
                     continue
                 return inner
             name = last(self.parsed.imports.resolve(current.func))

@@ -78,6 +78,15 @@ def _route_path(node: cst.BaseExpression | None) -> str:
     return value if value is not None else "{" + canonical_code(node) + "}"
 
 
+def _handler_name(endpoint: cst.BaseExpression | None) -> str:
+    """`handler`, `module.handler`, or `factory(...)` for an endpoint built by a call."""
+    if endpoint is None:
+        return ""
+    if isinstance(endpoint, cst.Call):
+        return f"{dotted(endpoint.func) or canonical_code(endpoint.func)}(...)"
+    return dotted(endpoint) or canonical_code(endpoint)
+
+
 def _string(node: cst.BaseExpression | None) -> str:
     value = string_value(node) if node is not None else None
     return value or ""
@@ -308,6 +317,6 @@ class Registrations:
         for call, _, line in self.scan.calls:
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in ROUTE_CALLS:
                 endpoint = argument(call, 1, "endpoint")
-                handler = (dotted(endpoint) or canonical_code(endpoint)) if endpoint else ""
+                handler = _handler_name(endpoint)
                 found.append(self._registration(call, call.func.attr.value, handler, line, False))
         return found

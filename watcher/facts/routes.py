@@ -142,6 +142,10 @@ class RouteExtractor:
         for dep in self.registrations.dependencies(param.default, False, 0):
             out.append((self._mechanism(dep.call), dep))
         annotation = param.annotation.annotation if param.annotation else None
+        if isinstance(annotation, cst.Name):
+            # `UserKey = Annotated[UserAPIKeyAuth, Depends(auth)]` at module level, used as a type.
+            bound = self.registrations.scan.bindings.get(annotation.value, [])
+            annotation = bound[0][0] if len(bound) == 1 else annotation
         if (
             isinstance(annotation, cst.Subscript)
             and last(self.parsed.imports.resolve(annotation.value)) == "Annotated"
