@@ -36,36 +36,40 @@ HOW = {
 }
 
 
-def describe(route: RouteFact) -> str:
+def how_authenticated(route: RouteFact) -> str:
+    """`authenticates via Depends (user_api_key_auth)`, `has no authentication`, ..."""
     auth = route.auth
-    name = f"{route.path} ({route.handler})"
     how = HOW.get(auth.mechanism, auth.mechanism)
     if auth.mechanism == "helper":
         how = "helper " + " -> ".join(auth.via)
     if auth.status == "authenticated":
-        return f"{name} authenticates via {how} ({auth.function})"
+        return f"authenticates via {how} ({auth.function})"
     if auth.status == "conditional":
-        return f"{name} reaches {auth.function} only on some paths (via {how})"
+        return f"reaches {auth.function} only on some paths (via {how})"
     if auth.status == "other" and auth.mechanism == "helper":
-        return f"{name} depends on {auth.function}, defined in this module, which reaches no accepted auth function"
+        return f"depends on {auth.function}, defined in this module, which reaches no accepted auth function"
     if auth.status == "other":
-        return f"{name} depends on {auth.function}, not an accepted auth function"
+        return f"depends on {auth.function}, not an accepted auth function"
     if auth.status == "unknown":
-        return f"{name}: the handler is not defined in this module; its auth could not be checked"
+        return "has a handler defined outside this module; its auth could not be checked"
     if auth.mechanism == "unawaited":
-        return f"{name} calls {auth.function} without awaiting it (the check never runs)"
-    return f"{name} has no authentication"
+        return f"calls {auth.function} without awaiting it (the check never runs)"
+    return "has no authentication"
+
+
+def describe(route: RouteFact) -> str:
+    return f"{route.path} ({route.handler}) {how_authenticated(route)}"
 
 
 def where_it_went(route_path: str, hits: list[RouteHit], searched: Searched) -> str:
     if not hits:
         return f"{route_path} not found elsewhere ({searched.note()})"
     hit = hits[0]
-    state = (
-        "still authenticated" if hit.route.auth.status == "authenticated" else "NOT authenticated"
-    )
-    shown = "" if hit.by == "path" else f" as {hit.route.path}"
-    return f"{route_path} moved to {hit.file}{shown}, {state}: {describe(hit.route)}"
+    shown = "" if hit.by == "path" else f" as {hit.route.path} ({hit.route.handler})"
+    how = how_authenticated(hit.route)
+    if hit.route.auth.status == "authenticated":
+        return f"{route_path} moved to {hit.file}{shown}, still {how}"
+    return f"{route_path} moved to {hit.file}{shown}, NOT authenticated: it {how}"
 
 
 def hit_evidence(hits: list[RouteHit]) -> tuple[Evidence, ...]:
@@ -166,7 +170,8 @@ class RoutesAuthenticated(ClaimKind):
                 + "; ".join(left)
             )
         if problems:
-            return Drift("; ".join(problems), evidence + moved_evidence, changes)
+            shown = moved_evidence + (evidence if bad else ())
+            return Drift("; ".join(problems), shown or evidence, changes)
         note = f"; since baseline: {len(changes)} route change(s)" if changes else ""
         return Pass(
             f"{len(inventory.routes)} routes, all reach {inventory.routes[0].auth.function}{note}",
