@@ -121,7 +121,7 @@ class CheckFinder:
     def _line(self, owner: str, node: cst.CSTNode) -> int:
         if isinstance(node, cst.Call | cst.If):
             return self.parsed.line_of(owner, node)
-        call = next((n for n in executed(node) if isinstance(n, cst.Call)), None)
+        call = next((n for n in executed(node) if type(n) is cst.Call), None)
         return self.parsed.line_of(owner, call) if call is not None else 0
 
     def any_check(self, stmt: cst.CSTNode, owner: str) -> bool:
@@ -226,8 +226,9 @@ class CheckFinder:
         """Checks inside the module functions an expression or simple statement calls."""
         found: list[Check] = []
         for current in executed(node):
-            if not isinstance(current, cst.Call):
+            if type(current) is not cst.Call:
                 continue
+            assert isinstance(current, cst.Call)
             helper = self.parsed.local_function(current.func)
             if helper is None or depth >= MAX_HELPER_DEPTH:
                 continue

@@ -44,9 +44,13 @@ class _Found:
 
 
 def _names(node: cst.CSTNode) -> set[str]:
-    return {n.value for n in walk(node) if isinstance(n, cst.Name)} | {
-        n.attr.value for n in walk(node) if isinstance(n, cst.Attribute)
-    }
+    names: set[str] = set()
+    for n in walk(node):
+        if type(n) is cst.Name:
+            names.add(n.value)
+        elif type(n) is cst.Attribute:
+            names.add(n.attr.value)
+    return names
 
 
 def expression_names(node: cst.CSTNode) -> Counter[str]:
@@ -124,7 +128,8 @@ class _Search:
             return self._under(stmt, owner, stack, checks)
         if isinstance(stmt, cst.SimpleStatementLine):
             for node in executed(stmt):
-                if isinstance(node, cst.Call):
+                if type(node) is cst.Call:
+                    assert isinstance(node, cst.Call)
                     helper = self.parsed.local_function(node.func)
                     if helper is not None:
                         found = self.function(helper, stack, checks)
@@ -219,7 +224,7 @@ def _branch(
     mentioned = _names(guard_node) if guard_node is not None else set()
     nodes = executed(body)
     awaited = awaited_calls(nodes)
-    calls = [n for n in nodes if isinstance(n, cst.Call)]
+    calls = [n for n in nodes if type(n) is cst.Call]
     chosen = next((c for c in calls if last(dotted(c.func)) in mentioned), None)
     chosen = chosen or next((c for c in calls if id(c) in awaited), None)
     outcome = _outcome(parsed, owner, body, chosen)

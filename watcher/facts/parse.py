@@ -136,11 +136,12 @@ class _Ranks:
             node = next(self._nodes, None)
             if node is None:
                 return None
-            if isinstance(node, cst.Call):
+            if type(node) is cst.Call:
+                assert isinstance(node, cst.Call)
                 callee = raw_callee(node.func)
                 self.seen[id(node)] = (callee, self._calls.get(callee, 0))
                 self._calls[callee] = self._calls.get(callee, 0) + 1
-            elif isinstance(node, cst.If):
+            elif type(node) is cst.If:
                 self.seen[id(node)] = (None, self._ifs)
                 self._ifs += 1
         return self.seen[key]

@@ -41,13 +41,16 @@ class Reach:
         return 2 if self.awaited and self.unconditional else 1 if self.awaited else 0
 
 
+_NOT_RUN_HERE = {cst.Lambda, cst.FunctionDef, cst.ClassDef}
+
+
 def executed(node: cst.CSTNode) -> list[cst.CSTNode]:
     """Nodes of `node` in evaluation order, minus bodies that do not run here (lambdas, defs)."""
     out: list[cst.CSTNode] = []
     stack = [node]
     while stack:
         current = stack.pop()
-        if current is not node and isinstance(current, cst.Lambda | cst.FunctionDef | cst.ClassDef):
+        if type(current) in _NOT_RUN_HERE and current is not node:
             continue
         out.append(current)
         stack.extend(reversed(children(current)))
@@ -55,11 +58,11 @@ def executed(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 def has_return(node: cst.CSTNode) -> bool:
-    return any(isinstance(n, cst.Return) for n in executed(node))
+    return any(type(n) is cst.Return for n in executed(node))
 
 
 def has_raise(node: cst.CSTNode) -> bool:
-    return any(isinstance(n, cst.Raise) for n in executed(node))
+    return any(type(n) is cst.Raise for n in executed(node))
 
 
 def leaves(node: cst.CSTNode, raising_only: bool = False) -> bool:
@@ -114,7 +117,7 @@ def _best(*found: Reach | None) -> Reach | None:
 
 def awaited_calls(nodes: Sequence[cst.CSTNode]) -> set[int]:
     """ids of the calls among `nodes` that are the direct operand of an `await`."""
-    return {id(n.expression) for n in nodes if isinstance(n, cst.Await)}
+    return {id(n.expression) for n in nodes if type(n) is cst.Await}
 
 
 class ReachFinder:
@@ -140,8 +143,9 @@ class ReachFinder:
         awaited = awaited_calls(nodes)
         unawaited: Reach | None = None
         for current in nodes:
-            if not isinstance(current, cst.Call):
+            if type(current) is not cst.Call:
                 continue
+            assert isinstance(current, cst.Call)
             helper = self.parsed.local_function(current.func)
             if helper is not None:
                 is_async = self.parsed.functions[helper].asynchronous is not None
