@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from watcher.facts.parse import ParsedModule, children, last
+from watcher.facts.parse import ParsedModule, children, last, walk
 
 MAX_HELPER_DEPTH = 6
 
@@ -120,6 +120,32 @@ def awaited_calls(nodes: Sequence[cst.CSTNode]) -> set[int]:
     return {id(n.expression) for n in nodes if type(n) is cst.Await}
 
 
+_LAZY = {cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp}
+
+
+def sometimes_evaluated(nodes: Sequence[cst.CSTNode]) -> set[int]:
+    """ids of the nodes among `nodes` that may not be evaluated: the arms of `x if c else y`,
+    the right side of `and`/`or`, and the insides of comprehensions."""
+    out: set[int] = set()
+    for node in nodes:
+        if id(node) in out:
+            continue
+        kind = type(node)
+        if kind is cst.IfExp:
+            assert isinstance(node, cst.IfExp)
+            branches: list[cst.CSTNode] = [node.body, node.orelse]
+        elif kind is cst.BooleanOperation:
+            assert isinstance(node, cst.BooleanOperation)
+            branches = [node.right]
+        elif kind in _LAZY:
+            branches = [node]
+        else:
+            continue
+        for branch in branches:
+            out.update(id(n) for n in walk(branch))
+    return out
+
+
 class ReachFinder:
     """Finds, from a module function, the first call to any of `targets` (matched by last name)."""
 
@@ -139,34 +165,41 @@ class ReachFinder:
         return found
 
     def _calls(self, node: cst.CSTNode, owner: str, stack: tuple[str, ...]) -> Reach | None:
+        """The strongest auth reached by the calls of one statement or expression, in order."""
         nodes = executed(node)
         awaited = awaited_calls(nodes)
-        unawaited: Reach | None = None
+        sometimes = sometimes_evaluated(nodes)
+        found: Reach | None = None
         for current in nodes:
             if type(current) is not cst.Call:
                 continue
             assert isinstance(current, cst.Call)
-            helper = self.parsed.local_function(current.func)
-            if helper is not None:
-                is_async = self.parsed.functions[helper].asynchronous is not None
-                inner = self.function(helper, stack)
-                if inner is None:
-                    continue
-                inner = replace(inner, via=(helper, *inner.via))
-                if is_async and id(current) not in awaited:
-                    line = self.parsed.line_of(owner, current)  # the missing await is the evidence
-                    unawaited = unawaited or replace(
-                        inner, unconditional=False, awaited=False, owner=owner, line=line
-                    )
-                    continue
-                return inner
-            name = last(self.parsed.imports.resolve(current.func))
-            if name in self.targets:
-                line = self.parsed.line_of(owner, current)
-                if id(current) in awaited:
-                    return Reach(True, name, (), owner, line)
-                unawaited = unawaited or Reach(False, name, (), owner, line, awaited=False)
-        return unawaited
+            reach = self._call(current, owner, stack, id(current) in awaited)
+            if reach is not None and id(current) in sometimes:
+                reach = _weaken(reach)
+            found = _best(found, reach)
+            if found is not None and found.rank == 2:
+                return found
+        return found
+
+    def _call(
+        self, call: cst.Call, owner: str, stack: tuple[str, ...], is_awaited: bool
+    ) -> Reach | None:
+        helper = self.parsed.local_function(call.func)
+        if helper is not None:
+            inner = self.function(helper, stack)
+            if inner is None:
+                return None
+            inner = replace(inner, via=(helper, *inner.via))
+            if self.parsed.functions[helper].asynchronous is not None and not is_awaited:
+                line = self.parsed.line_of(owner, call)  # the missing await is the evidence
+                return replace(inner, unconditional=False, awaited=False, owner=owner, line=line)
+            return inner
+        name = last(self.parsed.imports.resolve(call.func))
+        if name not in self.targets:
+            return None
+        line = self.parsed.line_of(owner, call)
+        return Reach(is_awaited, name, (), owner, line, awaited=is_awaited)
 
     def _suite(self, suite: cst.BaseSuite, owner: str, stack: tuple[str, ...]) -> Reach | None:
         if isinstance(suite, cst.SimpleStatementSuite):
