@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 
 def callee_name(node: ast.expr) -> str:
@@ -50,13 +49,48 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _statements(case.body)
 
 
-@dataclass
-class FunctionLines:
-    line: int
-    decorators: list[int]
-    calls: dict[str, list[int]] = field(default_factory=dict)
-    ifs: list[int] = field(default_factory=list)
-    names: Counter[str] = field(default_factory=Counter)
+class _FunctionCursor:
+    """Calls (by callee) and `if` statements of one function in source order, found by a
+    preorder walk that orders each node's children by position and stops as soon as the
+    asked-for one is found (most evidence sits near the top of its function)."""
+
+    def __init__(self, fn: FunctionAst) -> None:
+        self._stack: list[ast.AST] = [fn]
+        self.calls: dict[str, list[int]] = {}
+        self.ifs: list[int] = []
+        self._names: Counter[str] | None = None
+        self._fn = fn
+
+    def _advance(self) -> bool:
+        if not self._stack:
+            return False
+        node = self._stack.pop()
+        if isinstance(node, ast.Call):
+            self.calls.setdefault(callee_name(node.func), []).append(node.lineno)
+        elif isinstance(node, ast.If):
+            self.ifs.append(node.lineno)
+        kids = list(ast.iter_child_nodes(node))
+        if len(kids) > 1:
+            kids.sort(key=_order)
+        self._stack.extend(reversed(kids))
+        return True
+
+    def call(self, callee: str, ordinal: int) -> int | None:
+        while len(self.calls.get(callee, ())) <= ordinal:
+            if not self._advance():
+                return None
+        return self.calls[callee][ordinal]
+
+    def if_statement(self, ordinal: int) -> int | None:
+        while len(self.ifs) <= ordinal:
+            if not self._advance():
+                return None
+        return self.ifs[ordinal]
+
+    def names(self) -> Counter[str]:
+        if self._names is None:
+            self._names = Counter(n.id for n in ast.walk(self._fn) if isinstance(n, ast.Name))
+        return self._names
 
 
 class LineIndex:
@@ -64,7 +98,7 @@ class LineIndex:
 
     def __init__(self, source: str) -> None:
         self._nodes: dict[str, FunctionAst] = {}
-        self._functions: dict[str, FunctionLines] = {}
+        self._functions: dict[str, _FunctionCursor] = {}
         self._statement_calls: dict[str, list[int]] | None = None
         try:
             self._tree: ast.Module | None = ast.parse(source)
@@ -86,27 +120,11 @@ class LineIndex:
                 for handler in getattr(stmt, "handlers", []):
                     self._collect(handler.body, prefix)
 
-    def _entry(self, name: str) -> FunctionLines | None:
+    def _entry(self, name: str) -> _FunctionCursor | None:
         entry = self._functions.get(name)
         if entry is None and name in self._nodes:
-            entry = self._functions[name] = self._index(self._nodes[name])
+            entry = self._functions[name] = _FunctionCursor(self._nodes[name])
         return entry
-
-    @staticmethod
-    def _index(fn: FunctionAst) -> FunctionLines:
-        lines = FunctionLines(fn.lineno, [d.lineno for d in fn.decorator_list])
-        found: list[ast.AST] = []
-        for node in ast.walk(fn):
-            if isinstance(node, ast.Call | ast.If):
-                found.append(node)
-            elif isinstance(node, ast.Name):
-                lines.names[node.id] += 1
-        for node in sorted(found, key=_order):
-            if isinstance(node, ast.If):
-                lines.ifs.append(node.lineno)
-            elif isinstance(node, ast.Call):
-                lines.calls.setdefault(callee_name(node.func), []).append(node.lineno)
-        return lines
 
     def function(self, name: str) -> int:
         node = self._nodes.get(name)
@@ -120,19 +138,18 @@ class LineIndex:
 
     def call(self, function: str, callee: str, ordinal: int) -> int:
         entry = self._entry(function)
-        found = entry.calls.get(callee, []) if entry else []
-        return found[ordinal] if ordinal < len(found) else self.function(function)
+        found = entry.call(callee, ordinal) if entry else None
+        return found if found is not None else self.function(function)
 
     def if_statement(self, function: str, ordinal: int) -> int:
         entry = self._entry(function)
-        if entry is None or ordinal >= len(entry.ifs):
-            return self.function(function)
-        return entry.ifs[ordinal]
+        found = entry.if_statement(ordinal) if entry else None
+        return found if found is not None else self.function(function)
 
     def name_count(self, function: str, name: str) -> int:
         """How often `name` is read or bound as a plain name inside the function."""
         entry = self._entry(function)
-        return entry.names[name] if entry else 0
+        return entry.names()[name] if entry else 0
 
     def statement_call(self, callee: str, ordinal: int) -> int:
         """Line of the `ordinal`-th statement whose value is a call to `callee` (an expression
