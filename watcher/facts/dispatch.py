@@ -4,13 +4,8 @@ The dispatch is the if/elif chain with a guard that names the marker (`user_cust
 searched in statement order through the entry function and the module helpers it calls (in 2025
 the body moved into `_user_api_key_auth_builder`: the same facts come out, `via` records where).
 
-Each branch records its guard, the call it makes (the callable its guard names, else the first
-awaited call), that call's keyword names and positional count, and its outcome:
-`returns` (every path leaves), `falls-through` (none does) or `may-fall-through`, qualified with
-what a falling-through path hands to the code after the chain: `replaces api_key` when it
-reassigns a variable the call received as `api_key=`, `sets N other variable(s)` for other
-variables the rest of the function reads. Keyword names, not local names, so renaming a local
-changes nothing. What runs before the chain is summarized by checks.py; `fallback` is
+Each branch is described by branches.py. What runs before the chain is summarized by checks.py
+(a dispatch nested under an `if` or a loop adds "dispatch only under ..."); `fallback` is
 `litellm-checks` when the code that runs after the chain (the rest of its function, then of the
 functions that called it) performs a check by the same rule (a return does not count: returning
 a key without checking it is no check), else `end`.
@@ -18,16 +13,16 @@ a key without checking it is no check), else `end`.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
+from watcher.facts.branches import branch_facts, mentioned_names
 from watcher.facts.checks import Check, CheckFinder
 from watcher.facts.interface import DispatchBranch, DispatchChain, FactsError
-from watcher.facts.parse import ParsedModule, dotted, last, walk
-from watcher.facts.reach import awaited_calls, executed, has_raise, has_return, leaves
+from watcher.facts.parse import ParsedModule, last
+from watcher.facts.reach import executed
 
 MAX_DEPTH = 6
 
@@ -41,33 +36,6 @@ class _Found:
     # What runs after the chain when no branch returns: the rest of its block, then the rest of
     # each enclosing block, innermost first, as (function, statements).
     after: list[tuple[str, Sequence[cst.CSTNode]]]
-
-
-def _names(node: cst.CSTNode) -> set[str]:
-    names: set[str] = set()
-    for n in walk(node):
-        if type(n) is cst.Name:
-            names.add(n.value)
-        elif type(n) is cst.Attribute:
-            names.add(n.attr.value)
-    return names
-
-
-def expression_names(node: cst.CSTNode) -> Counter[str]:
-    """Plain names read or bound in a subtree, as `ast.Name` would count them (attribute and
-    keyword names excluded), so counts compare with the line index's per-function counts."""
-    skip: set[int] = set()
-    counts: Counter[str] = Counter()
-    for current in walk(node):
-        if isinstance(current, cst.Attribute):
-            skip.add(id(current.attr))
-        elif isinstance(current, cst.Arg) and current.keyword is not None:
-            skip.add(id(current.keyword))
-        elif isinstance(current, cst.Param | cst.FunctionDef | cst.ClassDef | cst.ImportAlias):
-            skip.add(id(current.name))
-        elif isinstance(current, cst.Name) and id(current) not in skip:
-            counts[current.value] += 1
-    return counts
 
 
 def _guards(node: cst.If) -> list[cst.BaseExpression]:
@@ -89,7 +57,7 @@ class _Search:
             return False
         imports = self.parsed.imports
         return any(
-            self.marker in {last(imports.resolve_name(name)) for name in _names(guard)}
+            self.marker in {last(imports.resolve_name(name)) for name in mentioned_names(guard)}
             for guard in _guards(stmt)
         )
 
@@ -180,84 +148,6 @@ class _Search:
         return Check(f"dispatch only under {text}", self.parsed.line_of(owner, stmt))
 
 
-def _outcome(parsed: ParsedModule, owner: str, body: cst.BaseSuite, chosen: cst.Call | None) -> str:
-    if leaves(body):
-        return "returns"
-    outcome = "may-fall-through" if has_return(body) or has_raise(body) else "falls-through"
-    assigned: set[str] = set()
-    results: set[str] = set()
-    for small in executed(body):
-        if isinstance(small, cst.Assign | cst.AnnAssign | cst.AugAssign):
-            targets = (
-                [t.target for t in small.targets]
-                if isinstance(small, cst.Assign)
-                else [small.target]
-            )
-            names = {n.value for t in targets for n in walk(t) if isinstance(n, cst.Name)}
-            assigned |= names
-            value = getattr(small, "value", None)
-            if chosen is not None and value is not None and any(n is chosen for n in walk(value)):
-                results |= names  # the variable that receives the call's own result
-    passed: dict[str, str] = {}
-    if chosen is not None:
-        for arg in chosen.args:
-            if arg.keyword is not None and isinstance(arg.value, cst.Name):
-                passed[arg.value.value] = arg.keyword.value
-    replaced = sorted(passed[name] for name in assigned if name in passed)
-    inside = expression_names(body)
-    others = [
-        name
-        for name in assigned - results - set(passed)
-        if parsed.lines.name_count(owner, name) > inside[name]
-    ]
-    details = [f"replaces {', '.join(replaced)}"] if replaced else []
-    if others:
-        details.append(f"sets {len(others)} other variable{'s' if len(others) > 1 else ''}")
-    return f"{outcome} ({'; '.join(details)})" if details else outcome
-
-
-def _branch(
-    search: _Search, owner: str, guard_node: cst.BaseExpression | None, body: cst.BaseSuite
-) -> DispatchBranch:
-    parsed = search.parsed
-    guard = search.checks.render(owner, guard_node) if guard_node is not None else "else"
-    mentioned = _names(guard_node) if guard_node is not None else set()
-    nodes = executed(body)
-    awaited = awaited_calls(nodes)
-    calls = [n for n in nodes if type(n) is cst.Call]
-    chosen = next((c for c in calls if last(dotted(c.func)) in mentioned), None)
-    chosen = chosen or next((c for c in calls if id(c) in awaited), None)
-    outcome = _outcome(parsed, owner, body, chosen)
-    if chosen is None:
-        return DispatchBranch(guard, "", False, (), 0, outcome, 0)
-    keywords = tuple(sorted(a.keyword.value for a in chosen.args if a.keyword is not None))
-    positional = sum(1 for a in chosen.args if a.keyword is None)
-    return DispatchBranch(
-        guard,
-        last(parsed.imports.resolve(chosen.func)) or search.checks.render(owner, chosen.func),
-        id(chosen) in awaited,
-        keywords,
-        positional,
-        outcome,
-        parsed.line_of(owner, chosen),
-        arguments=_arguments(search, owner, chosen),
-    )
-
-
-def _arguments(search: _Search, owner: str, call: cst.Call) -> tuple[str, ...]:
-    """What the call passes: positional values in order, then `keyword=value` sorted, values
-    rendered so that a renamed local reads the same (see render.py)."""
-    positional = [
-        f"{a.star}{search.checks.render(owner, a.value)}" for a in call.args if a.keyword is None
-    ]
-    keywords = sorted(
-        f"{a.keyword.value}={search.checks.render(owner, a.value)}"
-        for a in call.args
-        if a.keyword is not None
-    )
-    return (*positional, *keywords)
-
-
 def extract_dispatch(parsed: ParsedModule, entry: str, marker: str) -> DispatchChain:
     if entry not in parsed.functions:
         raise FactsError(f"{parsed.path}: entry point {entry}() not found")
@@ -267,12 +157,13 @@ def extract_dispatch(parsed: ParsedModule, entry: str, marker: str) -> DispatchC
         raise FactsError(
             f"{parsed.path}: no if/elif chain testing {marker!r} is reached from {entry}()"
         )
+    render = search.checks.render
     branches: list[DispatchBranch] = []
     node: cst.If | None = found.node
     while node is not None:
-        branches.append(_branch(search, found.owner, node.test, node.body))
+        branches.append(branch_facts(parsed, render, found.owner, node.test, node.body))
         if isinstance(node.orelse, cst.Else):
-            branches.append(_branch(search, found.owner, None, node.orelse.body))
+            branches.append(branch_facts(parsed, render, found.owner, None, node.orelse.body))
         node = node.orelse if isinstance(node.orelse, cst.If) else None
     checks = list(dict.fromkeys(check.text for check in found.checks))
     checked_after = any(
