@@ -109,16 +109,22 @@ class LineIndex:
         self._collect(self._tree.body, "")
 
     def _collect(self, body: list[ast.stmt], prefix: str) -> None:
+        """Functions by the same names parse.py gives them (nested ones as `f.<locals>.g`)."""
         for stmt in body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._nodes[prefix + stmt.name] = stmt
+                self._collect(stmt.body, f"{prefix}{stmt.name}.<locals>.")
             elif isinstance(stmt, ast.ClassDef):
                 self._collect(stmt.body, f"{prefix}{stmt.name}.")
-            elif isinstance(stmt, ast.If | ast.Try | ast.With):
+            else:
                 for block in ("body", "orelse", "finalbody"):
-                    self._collect(getattr(stmt, block, []), prefix)
-                for handler in getattr(stmt, "handlers", []):
+                    inner = getattr(stmt, block, None)
+                    if isinstance(inner, list):
+                        self._collect(inner, prefix)
+                for handler in getattr(stmt, "handlers", ()):
                     self._collect(handler.body, prefix)
+                for case in getattr(stmt, "cases", ()):
+                    self._collect(case.body, prefix)
 
     def _entry(self, name: str) -> _FunctionCursor | None:
         entry = self._functions.get(name)

@@ -253,9 +253,13 @@ def _index(module: cst.Module, package: str) -> tuple[dict[str, FunctionNode], I
                 functions[prefix + stmt.name.value] = stmt
                 if not prefix:
                     last_binding[stmt.name.value] = "def"
+                if isinstance(stmt.body, cst.IndentedBlock):
+                    # Nested defs are indexed too (a route may be declared inside a factory);
+                    # their dotted names never match a plain call, so they are not helpers.
+                    scan(stmt.body.body, f"{prefix}{stmt.name.value}.<locals>.")
             elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
                 scan(stmt.body.body, f"{prefix}{stmt.name.value}.")
-            elif isinstance(stmt, cst.If | cst.Try | cst.With):
+            elif not isinstance(stmt, cst.SimpleStatementLine):
                 for block in _blocks(stmt):
                     if isinstance(block, cst.IndentedBlock):
                         scan(block.body, prefix)
