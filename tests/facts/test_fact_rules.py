@@ -116,3 +116,17 @@ def test_candidates_prefer_named_files_then_the_same_directory_and_skip_tests() 
 
 def test_route_words_are_the_literal_segments() -> None:
     assert route_words("/vertex_ai/discovery/{endpoint:path}") == {"vertex", "ai", "discovery"}
+
+
+def test_a_local_unpacked_from_a_call_reads_as_that_call() -> None:
+    # Upstream 2024-08: `is_valid_ip = _check_valid_ip(...)` became a tuple unpacking; same check.
+    texts = []
+    for binding in ("ok = check_ip(request)", "ok, address = check_ip(request)"):
+        source = f"def f(request):\n    {binding}\n    return not ok\n".encode()
+        parsed = parse("m.py", "", source)
+        ret = parsed.functions["f"].body.body[-1]
+        assert isinstance(ret, cst.SimpleStatementLine)
+        small = ret.body[0]
+        assert isinstance(small, cst.Return) and small.value is not None
+        texts.append(Renderer(parsed, "f").expression(small.value))
+    assert texts == ["not check_ip(...)", "not check_ip(...)"]

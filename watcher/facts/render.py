@@ -4,8 +4,10 @@ A guard such as `if not is_valid_ip:` must read the same after `is_valid_ip` is 
 `if uca is not None:` the same as `if user_custom_auth is not None:` when `uca` is only an import
 alias. So, inside the function the expression belongs to:
 - a name bound by an import is written as the imported object's own name;
-- a local variable bound exactly once, from a call, is written as that call: `_check_valid_ip(...)`
-  (with `[i]` when it is unpacked from a tuple);
+- a local variable bound exactly once, from a call, is written as that call: `_check_valid_ip(...)`,
+  also when it is one of several names unpacked from the call's result (upstream turned
+  `ok = _check_valid_ip(...)` into `ok, ip = _check_valid_ip(...)` in 2024-08 without changing
+  the check);
 - any other local variable is written `_`;
 - parameters, module globals and builtins keep their names (they are interface, not locals).
 """
@@ -20,16 +22,12 @@ import libcst as cst
 from watcher.facts.parse import ParsedModule, code, last, statements
 
 
-def _target_names(target: cst.BaseExpression) -> list[tuple[str, int | None]]:
-    """(name, tuple index or None) for each plain name an assignment target binds."""
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    """The plain names an assignment target binds (`a`, or `a, b`)."""
     if isinstance(target, cst.Name):
-        return [(target.value, None)]
+        return [target.value]
     if isinstance(target, cst.Tuple | cst.List):
-        return [
-            (element.value.value, index)
-            for index, element in enumerate(target.elements)
-            if isinstance(element.value, cst.Name)
-        ]
+        return [e.value.value for e in target.elements if isinstance(e.value, cst.Name)]
     return []
 
 
@@ -52,7 +50,7 @@ class Renderer:
             if isinstance(star, cst.Param):
                 self.params.add(star.name.value)
         bindings: Counter[str] = Counter()
-        values: dict[str, tuple[cst.Call, int | None]] = {}
+        values: dict[str, cst.Call] = {}
         for small in statements(fn.body):
             targets: list[cst.BaseExpression] = []
             value: cst.BaseExpression | None = None
@@ -66,17 +64,16 @@ class Renderer:
             if isinstance(value, cst.Await):
                 value = value.expression
             for target in targets:
-                for name, index in _target_names(target):
+                for name in _target_names(target):
                     bindings[name] += 1
                     if isinstance(value, cst.Call) and len(targets) == 1:
-                        values[name] = (value, index)
+                        values[name] = value
         for name in bindings:
             if name not in self.params:
                 self.locals[name] = "_"  # until its definition is rendered below
-        for name, (call, index) in values.items():
+        for name, call in values.items():
             if bindings[name] == 1 and name not in self.params:
-                text = f"{self.expression(call.func)}(...)"
-                self.locals[name] = text if index is None else f"{text}[{index}]"
+                self.locals[name] = f"{self.expression(call.func)}(...)"
 
     def name(self, name: str) -> str:
         if name in self.locals:
