@@ -1,13 +1,17 @@
-"""Helpers shared by claim kinds: the upstream file a claim reads, and JSON fact diffs."""
+"""Helpers shared by claim kinds: the upstream file a claim reads, whether it is still there,
+and JSON fact diffs."""
 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from watcher.claims.interface import Param
+from watcher.errors import WatcherError
+from watcher.facts import SourceTree
 
 _BLOB_URL = re.compile(r"^https://github\.com/[^/]+/[^/]+/blob/[^/]+/(.+)$")
 
@@ -54,3 +58,11 @@ def json_diff(old: Any, new: Any, where: str = "") -> list[str]:
     if old == new:
         return []
     return [f"{where}: {_short(old)} -> {_short(new)}"]
+
+
+def file_is_gone(tree: SourceTree, path: str) -> bool:
+    """The claim's file is not in the tree at this commit (as opposed to present but unreadable)."""
+    try:
+        return path not in set(tree.paths(posixpath.splitext(path)[1] or ".py"))
+    except WatcherError:
+        return False  # cannot tell: report the extraction error as it is

@@ -1,11 +1,14 @@
-"""Claim kind `dispatch-unchanged`: the custom-auth dispatch is as the card states and as accepted."""
+"""Claim kind `dispatch-unchanged`: the custom-auth dispatch is as the card states and as accepted.
+
+When the entry function is no longer in its file, the rest of the tree is searched: found
+elsewhere is drift (with the dispatch facts there), found nowhere is an error."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import ClassVar
 
-from watcher.claims.common import FILE_PARAM, file_of, json_diff
+from watcher.claims.common import FILE_PARAM, file_is_gone, file_of, json_diff
 from watcher.claims.interface import (
     JSON,
     ClaimKind,
@@ -18,7 +21,10 @@ from watcher.claims.interface import (
     Pass,
     Verdict,
 )
-from watcher.facts import DispatchChain, SourceTree, to_json
+from watcher.errors import WatcherError
+from watcher.facts import DispatchChain, FactsError, ParsedModule, SourceTree, to_json
+from watcher.facts.dispatch import extract_dispatch
+from watcher.facts.locate import find_function
 
 
 def summary(chain: DispatchChain) -> str:
@@ -75,6 +81,44 @@ class DispatchUnchanged(ClaimKind):
             )
         return problems
 
+    def _evidence(self, file: str, chain: DispatchChain) -> tuple[Evidence, ...]:
+        where = " -> ".join(chain.via) or chain.entry
+        return (
+            Evidence(file, chain.line, f"dispatch in {where}"),
+            *(
+                Evidence(file, line, f"before the dispatch: {text}")
+                for text, line in zip(chain.checks_before, chain.check_lines, strict=False)
+            ),
+            *(
+                Evidence(
+                    file,
+                    b.line,
+                    f"{b.guard}: {'await ' if b.awaited else ''}{b.call} ({b.outcome})",
+                )
+                for b in chain.branches
+            ),
+        )
+
+    def _moved(self, reason: str, baseline: JSON | None, tree: SourceTree) -> Verdict:
+        """The entry function is not in its file: drift if it is defined elsewhere, else error."""
+        file, entry = self.request().path, self.values["entry"]
+        hit, searched = find_function(tree, file, entry)
+        if hit is None:
+            return Error(f"{reason}; {entry}() not found elsewhere ({searched.note()})")
+        try:
+            chain = extract_dispatch(hit.module, entry, self.values["marker"])
+        except (FactsError, RecursionError) as exc:
+            return Error(f"{reason}; {entry}() moved to {hit.file}, but there: {exc}")
+        diff = tuple(json_diff(baseline, to_json(chain))) if isinstance(baseline, dict) else ()
+        notes = self._against_card(chain)
+        if isinstance(baseline, dict):
+            notes.append(f"{len(diff)} change(s) against the baseline" if diff else "as accepted")
+        return Drift(
+            f"{reason}; {entry}() moved to {hit.file}: {summary(chain)} ({'; '.join(notes) or 'matches the card'})",
+            self._evidence(hit.file, chain),
+            diff,
+        )
+
     def evaluate(
         self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree
     ) -> Verdict:
@@ -82,19 +126,11 @@ class DispatchUnchanged(ClaimKind):
         extracted = facts[request]
         chain = extracted.facts
         if not isinstance(chain, DispatchChain):
-            return Error(extracted.error or f"{request.path}: no facts")
-        where = " -> ".join(chain.via) or chain.entry
-        evidence = (
-            Evidence(request.path, chain.line, f"dispatch in {where}"),
-            *(
-                Evidence(
-                    request.path,
-                    b.line,
-                    f"{b.guard}: {'await ' if b.awaited else ''}{b.call} ({b.outcome})",
-                )
-                for b in chain.branches
-            ),
-        )
+            reason = extracted.error or f"{request.path}: no facts"
+            if self._entry_gone(request.path, tree):
+                return self._moved(reason, baseline, tree)
+            return Error(reason)
+        evidence = self._evidence(request.path, chain)
         diff = tuple(json_diff(baseline, to_json(chain))) if isinstance(baseline, dict) else ()
         problems = self._against_card(chain)
         if diff:
@@ -107,3 +143,13 @@ class DispatchUnchanged(ClaimKind):
             else "no baseline yet; matches the card"
         )
         return Pass(f"{summary(chain)}; {base}", evidence)
+
+    def _entry_gone(self, path: str, tree: SourceTree) -> bool:
+        """The file is gone, or parses but no longer defines the entry function."""
+        try:
+            module = tree.modules([path])[path]
+        except WatcherError:
+            return False
+        if isinstance(module, ParsedModule):
+            return self.values["entry"] not in module.functions
+        return file_is_gone(tree, path)

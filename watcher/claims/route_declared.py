@@ -1,11 +1,14 @@
-"""Claim kind `route-declared`: a given route exists with the stated methods and auth dependency."""
+"""Claim kind `route-declared`: a given route exists with the stated methods and auth dependency.
+
+When the route is no longer in its file, the rest of the tree is searched: found elsewhere is
+drift ("moved to X, still authenticated via ..."), found nowhere is an error."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import ClassVar
 
-from watcher.claims.common import FILE_PARAM, file_of, json_diff
+from watcher.claims.common import FILE_PARAM, file_is_gone, file_of, json_diff
 from watcher.claims.interface import (
     JSON,
     ClaimKind,
@@ -18,8 +21,9 @@ from watcher.claims.interface import (
     Pass,
     Verdict,
 )
-from watcher.claims.routes_authenticated import describe
+from watcher.claims.routes_authenticated import describe, hit_evidence, where_it_went
 from watcher.facts import RouteFact, RouteInventory, SourceTree, to_json
+from watcher.facts.locate import find_routes
 
 # The card's "handler takes Depends(auth)" also holds for Security(auth) and Annotated[..., Depends(auth)].
 MECHANISMS = {"depends": {"depends", "security", "annotated"}, "any": None}
@@ -53,18 +57,42 @@ class RouteDeclared(ClaimKind):
             return None
         return {"routes": to_json(self._routes(inventory))}
 
+    def _moved(
+        self, reason: str, baseline: JSON | None, tree: SourceTree, diff: tuple[str, ...]
+    ) -> Verdict:
+        """The route is not in its file: drift if it is registered elsewhere, else error."""
+        path, file = self.values["path"], self.request().path
+        handlers = [
+            str(r.get("handler", ""))
+            for r in (baseline.get("routes", []) if isinstance(baseline, dict) else [])
+            if isinstance(r, dict)
+        ]
+        hits, searched = find_routes(
+            tree, file, [(path, handlers[0] if handlers else "")], frozenset(self.values["auth"])
+        )
+        found = next(iter(hits.values()))
+        if not found:
+            return Error(f"{reason}; {where_it_went(path, found, searched)}")
+        return Drift(f"{reason}; {where_it_went(path, found, searched)}", hit_evidence(found), diff)
+
     def evaluate(
         self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree
     ) -> Verdict:
         request = self.request()
         extracted = facts[request]
         inventory = extracted.facts
-        if not isinstance(inventory, RouteInventory):
-            return Error(extracted.error or f"{request.path}: no facts")
         path = self.values["path"]
+        if not isinstance(inventory, RouteInventory):
+            reason = extracted.error or f"{request.path}: no facts"
+            if file_is_gone(tree, request.path):
+                return self._moved(reason, baseline, tree, ())
+            return Error(reason)
         routes = self._routes(inventory)
+        diff = tuple(json_diff(baseline, self.record(facts))) if isinstance(baseline, dict) else ()
         if not routes:
-            return Error(f"{path} is not registered in {request.path} any more")
+            return self._moved(
+                f"{path} is not registered in {request.path} any more", baseline, tree, diff
+            )
         methods = sorted({method for route in routes for method in route.methods})
         expected = sorted(method.upper() for method in self.values["methods"])
         evidence = tuple(
@@ -72,7 +100,6 @@ class RouteDeclared(ClaimKind):
             for r in routes
         )
         evidence += tuple(Evidence(request.path, r.auth.line, describe(r)) for r in routes)
-        diff = tuple(json_diff(baseline, self.record(facts))) if isinstance(baseline, dict) else ()
         problems: list[str] = []
         if methods != expected:
             problems.append(f"methods are {','.join(methods)}, the card says {','.join(expected)}")
@@ -83,6 +110,8 @@ class RouteDeclared(ClaimKind):
             elif allowed is not None and route.auth.mechanism not in allowed:
                 problems.append(f"{describe(route)}, not {self.values['mechanism']}")
         if problems:
+            if all(r.auth.status == "unknown" for r in routes) and methods == expected:
+                return Error(f"{path}: " + "; ".join(problems), evidence, diff)
             return Drift(f"{path}: " + "; ".join(problems), evidence, diff)
         auth = routes[0].auth
         return Pass(

@@ -3,22 +3,28 @@
 The dispatch is the if/elif chain with a guard that names the marker (`user_custom_auth`),
 searched in statement order through the entry function and the module helpers it calls (in 2025
 the body moved into `_user_api_key_auth_builder`: the same facts come out, `via` records where).
+
+Each branch is described by branches.py. What runs before the chain is summarized by checks.py
+(a dispatch nested under an `if` or a loop adds "dispatch only under ..."); `fallback` is
+`litellm-checks` when the code that runs after the chain (the rest of its function, then of the
+functions that called it) performs a check by the same rule (a return does not count: returning
+a key without checking it is no check), else `end`.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
+from watcher.facts.branches import branch_facts, mentioned_names
+from watcher.facts.checks import Check, CheckFinder
 from watcher.facts.interface import DispatchBranch, DispatchChain, FactsError
-from watcher.facts.parse import ParsedModule, canonical_code, dotted, last, walk
-from watcher.facts.reach import always_leaves, executed, has_return
+from watcher.facts.parse import ParsedModule, last
+from watcher.facts.reach import executed
 
 MAX_DEPTH = 6
-# Callees whose name says they decide access: running one before custom auth is a finding.
-CHECK_NAME = re.compile(r"check|auth|verif|valid|permission|allow|limit|budget", re.IGNORECASE)
 
 
 @dataclass
@@ -26,14 +32,10 @@ class _Found:
     node: cst.If
     owner: str
     via: tuple[str, ...]
-    checks: list[str]
-    has_fallback: bool
-
-
-def _names(node: cst.CSTNode) -> set[str]:
-    return {n.value for n in walk(node) if isinstance(n, cst.Name)} | {
-        n.attr.value for n in walk(node) if isinstance(n, cst.Attribute)
-    }
+    checks: list[Check]
+    # What runs after the chain when no branch returns: the rest of its block, then the rest of
+    # each enclosing block, innermost first, as (function, statements).
+    after: list[tuple[str, Sequence[cst.CSTNode]]]
 
 
 def _guards(node: cst.If) -> list[cst.BaseExpression]:
@@ -48,42 +50,25 @@ class _Search:
     def __init__(self, parsed: ParsedModule, marker: str) -> None:
         self.parsed = parsed
         self.marker = marker
+        self.checks = CheckFinder(parsed)
 
     def is_dispatch(self, stmt: cst.CSTNode) -> bool:
-        return isinstance(stmt, cst.If) and any(self.marker in _names(g) for g in _guards(stmt))
+        if not isinstance(stmt, cst.If):
+            return False
+        imports = self.parsed.imports
+        return any(
+            self.marker in {last(imports.resolve_name(name)) for name in mentioned_names(guard)}
+            for guard in _guards(stmt)
+        )
 
-    def checks(self, stmt: cst.CSTNode) -> list[str]:
-        """What a statement that runs before the dispatch does to decide access, if anything."""
-        if isinstance(stmt, cst.If):
-            body = [stmt.body] + ([stmt.orelse] if stmt.orelse is not None else [])
-            if any(has_return(b) or _raises(b) for b in body):
-                return [f"if {canonical_code(stmt.test)}: may return or raise"]
-            return []
-        if isinstance(stmt, cst.SimpleStatementLine):
-            found: list[str] = []
-            for small in stmt.body:
-                if isinstance(small, cst.Raise | cst.Return):
-                    found.append(type(small).__name__.lower())
-            for node in executed(stmt):
-                if isinstance(node, cst.Call):
-                    name = last(self.parsed.imports.resolve(node.func))
-                    if (
-                        name
-                        and CHECK_NAME.search(name)
-                        and self.parsed.imports.resolve(node.func) not in found
-                    ):
-                        found.append(f"call {name}")
-            return found
-        return []
-
-    def function(self, name: str, stack: tuple[str, ...], checks: list[str]) -> _Found | None:
+    def function(self, name: str, stack: tuple[str, ...], checks: list[Check]) -> _Found | None:
         fn = self.parsed.functions.get(name)
         if fn is None or name in stack or len(stack) >= MAX_DEPTH:
             return None
         return self.block(fn.body, name, (*stack, name), checks)
 
     def block(
-        self, suite: cst.BaseSuite, owner: str, stack: tuple[str, ...], checks: list[str]
+        self, suite: cst.BaseSuite, owner: str, stack: tuple[str, ...], checks: list[Check]
     ) -> _Found | None:
         if not isinstance(suite, cst.IndentedBlock):
             return None
@@ -92,102 +77,105 @@ class _Search:
         for index, stmt in enumerate(body):
             if self.is_dispatch(stmt):
                 assert isinstance(stmt, cst.If)
-                return _Found(stmt, owner, stack, seen, index + 1 < len(body))
+                return _Found(stmt, owner, stack, seen, [(owner, body[index + 1 :])])
             found = self.inside(stmt, owner, stack, seen)
             if found is not None:
-                if not found.has_fallback:
-                    found.has_fallback = index + 1 < len(body)
+                found.after.append((owner, body[index + 1 :]))
                 return found
-            seen.extend(self.checks(stmt))
+            seen.extend(self.checks.statement(stmt, owner))
         return None
 
     def inside(
-        self, stmt: cst.CSTNode, owner: str, stack: tuple[str, ...], checks: list[str]
+        self, stmt: cst.CSTNode, owner: str, stack: tuple[str, ...], checks: list[Check]
     ) -> _Found | None:
-        """The dispatch inside a compound statement, or inside a module helper this statement calls."""
+        """The dispatch inside a compound statement, or inside a module helper this statement
+        calls. A dispatch under an `if` or in a loop only runs sometimes: that is a check too."""
         if isinstance(stmt, cst.Try | cst.With):
-            found = self.block(stmt.body, owner, stack, checks)
-            if found is not None:
-                return found
+            return self.block(stmt.body, owner, stack, checks)
         if isinstance(stmt, cst.If | cst.For | cst.While):
-            for suite in [stmt.body] + (
-                [stmt.orelse.body] if isinstance(stmt.orelse, cst.Else) else []
-            ):
-                found = self.block(suite, owner, stack, checks)
-                if found is not None:
-                    return found
+            return self._under(stmt, owner, stack, checks)
         if isinstance(stmt, cst.SimpleStatementLine):
             for node in executed(stmt):
-                if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
-                    helper = node.func.value
-                    if helper in self.parsed.functions and helper not in self.parsed.imports.names:
+                if type(node) is cst.Call:
+                    assert isinstance(node, cst.Call)
+                    helper = self.parsed.local_function(node.func)
+                    if helper is not None:
                         found = self.function(helper, stack, checks)
                         if found is not None:
                             return found
         return None
 
+    def _under(
+        self,
+        stmt: cst.If | cst.For | cst.While,
+        owner: str,
+        stack: tuple[str, ...],
+        checks: list[Check],
+    ) -> _Found | None:
+        arms: list[tuple[str, cst.BaseSuite]] = []
+        if isinstance(stmt, cst.If):
+            node: cst.If = stmt
+            arms.append(("", node.body))
+            while isinstance(node.orelse, cst.If):
+                node = node.orelse
+                arms.append(("elif", node.body))
+            if isinstance(node.orelse, cst.Else):
+                arms.append(("else", node.orelse.body))
+        else:
+            arms.append(("loop", stmt.body))
+        placeholder = Check("", 0)
+        for index, (_, suite) in enumerate(arms):
+            found = self.block(suite, owner, stack, [*checks, placeholder])
+            if found is not None:
+                # Only now is the guard worth rendering: most statements hold no dispatch.
+                at = next(i for i, check in enumerate(found.checks) if check is placeholder)
+                found.checks[at] = self._condition(stmt, owner, index)
+                return found
+        return None
 
-def _raises(node: cst.CSTNode) -> bool:
-    return any(isinstance(n, cst.Raise) for n in executed(node))
-
-
-def _branch(
-    parsed: ParsedModule, owner: str, guard_node: cst.CSTNode | None, body: cst.BaseSuite
-) -> DispatchBranch:
-    guard = canonical_code(guard_node) if isinstance(guard_node, cst.BaseExpression) else "else"
-    mentioned = _names(guard_node) if guard_node is not None else set()
-    awaited_calls = {id(n.expression) for n in executed(body) if isinstance(n, cst.Await)}
-    calls = [n for n in executed(body) if isinstance(n, cst.Call)]
-    chosen = next((c for c in calls if last(dotted(c.func)) in mentioned), None)
-    chosen = chosen or next((c for c in calls if id(c) in awaited_calls), None)
-    outcome = (
-        "returns"
-        if always_leaves(body)
-        else ("may-fall-through" if has_return(body) or _raises(body) else "falls-through")
-    )
-    if chosen is None:
-        return DispatchBranch(
-            guard,
-            "",
-            False,
-            (),
-            0,
-            outcome,
-            parsed.line_of(owner, guard_node) if isinstance(guard_node, cst.If) else 0,
-        )
-    keywords = tuple(sorted(a.keyword.value for a in chosen.args if a.keyword is not None))
-    positional = sum(1 for a in chosen.args if a.keyword is None)
-    return DispatchBranch(
-        guard,
-        last(parsed.imports.resolve(chosen.func)),
-        id(chosen) in awaited_calls,
-        keywords,
-        positional,
-        outcome,
-        parsed.line_of(owner, chosen),
-    )
+    def _condition(self, stmt: cst.If | cst.For | cst.While, owner: str, arm: int) -> Check:
+        render = self.checks.render
+        if isinstance(stmt, cst.For):
+            return Check(f"dispatch only in a loop over {render(owner, stmt.iter)}", 0)
+        if isinstance(stmt, cst.While):
+            return Check(f"dispatch only in a loop while {render(owner, stmt.test)}", 0)
+        guards = _guards(stmt)
+        text = f"if {render(owner, guards[0])}"
+        if 0 < arm < len(guards):
+            text += f" / elif {render(owner, guards[arm])}"
+        elif arm >= len(guards):
+            text += " / else"
+        return Check(f"dispatch only under {text}", self.parsed.line_of(owner, stmt))
 
 
 def extract_dispatch(parsed: ParsedModule, entry: str, marker: str) -> DispatchChain:
     if entry not in parsed.functions:
         raise FactsError(f"{parsed.path}: entry point {entry}() not found")
-    found = _Search(parsed, marker).function(entry, (), [])
+    search = _Search(parsed, marker)
+    found = search.function(entry, (), [])
     if found is None:
         raise FactsError(
             f"{parsed.path}: no if/elif chain testing {marker!r} is reached from {entry}()"
         )
+    render = search.checks.render
     branches: list[DispatchBranch] = []
     node: cst.If | None = found.node
     while node is not None:
-        branches.append(_branch(parsed, found.owner, node.test, node.body))
+        branches.append(branch_facts(parsed, render, found.owner, node.test, node.body))
         if isinstance(node.orelse, cst.Else):
-            branches.append(_branch(parsed, found.owner, None, node.orelse.body))
+            branches.append(branch_facts(parsed, render, found.owner, None, node.orelse.body))
         node = node.orelse if isinstance(node.orelse, cst.If) else None
+    checks = list(dict.fromkeys(check.text for check in found.checks))
+    checked_after = any(
+        search.checks.any_check(stmt, owner) for owner, stmts in found.after for stmt in stmts
+    )
+    lines = {check.text: check.line for check in reversed(found.checks)}
     return DispatchChain(
         entry=entry,
-        checks_before=tuple(found.checks),
+        checks_before=tuple(checks),
         branches=tuple(branches),
-        fallback="litellm-checks" if found.has_fallback else "end",
+        fallback="litellm-checks" if checked_after else "end",
         via=found.via,
         line=parsed.line_of(found.owner, found.node),
+        check_lines=tuple(lines[text] for text in checks),
     )

@@ -43,9 +43,12 @@ class AuthFact:
     """How a route handler authenticates.
 
     status: `authenticated` (always reaches an accepted auth function before it runs),
-    `conditional` (only on some paths), `other` (a different auth function, named in `function`),
-    or `none`. mechanism: `depends`, `security`, `annotated`, `decorator`, `router`, `await`,
-    or `helper` (then `via` names the module helpers, outermost first).
+    `conditional` (only on some paths, or through a dependency that is only sometimes there),
+    `other` (a different auth-looking dependency, named in `function`), `unknown` (the handler is
+    not defined in this module, so only router/decorator dependencies could be seen), or `none`.
+    mechanism: `depends`, `security`, `annotated`, `decorator`, `router`, `await`, `helper`
+    (then `via` names the module helpers, outermost first), or `unawaited` (status `none`: the
+    auth coroutine is created but never awaited, so it checks nothing).
     """
 
     status: str
@@ -79,7 +82,10 @@ class DispatchBranch:
     """One arm of the custom-auth if/elif chain.
 
     outcome: `returns` (always leaves the auth function), `falls-through` (never does), or
-    `may-fall-through` (returns on some paths, continues to the next step on others).
+    `may-fall-through` (returns on some paths, continues to the next step on others); a branch
+    that can fall through is qualified with what it hands on, e.g.
+    `may-fall-through (replaces api_key; sets 1 other variable)`. `arguments` tells
+    `api_key=api_key` from `api_key=passed_in_key`.
     """
 
     guard: str
@@ -89,6 +95,9 @@ class DispatchBranch:
     positional: int
     outcome: str
     line: int = field(default=0, compare=False)
+    # What is passed: positional values, then `keyword=value`, locals written by their
+    # definition (facts/render.py) so a rename reads the same. Added after `line`: keyword only.
+    arguments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,9 @@ class DispatchChain:
     """The custom-auth dispatch reached from the entry function.
 
     `checks_before` are LiteLLM checks that run before the dispatch (a check moved in front of
-    custom auth is drift); `fallback` says what runs when no branch returns.
+    custom auth is drift; the rule is in facts/checks.py); `fallback` says what runs when no
+    branch returns. `via` (the functions on the way to the dispatch), `line` and `check_lines`
+    (one per entry of `checks_before`) are evidence.
     """
 
     entry: str
@@ -105,6 +116,7 @@ class DispatchChain:
     fallback: str
     via: tuple[str, ...] = field(default=(), compare=False)
     line: int = field(default=0, compare=False)
+    check_lines: tuple[int, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
 PositionProvider costs about twice the parse itself on a 70 kB module, and we need a handful of
 lines per claim. The stdlib `ast` gives positions for a fraction of that; libcst nodes are matched
 to `ast` nodes by their order inside the enclosing top-level function, which both trees share.
+Each function is indexed the first time one of its lines is asked for.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterator
 
 
 def callee_name(node: ast.expr) -> str:
@@ -30,66 +32,142 @@ def _order(node: ast.AST) -> tuple[int, int, int, int]:
     )
 
 
-@dataclass
-class FunctionLines:
-    line: int
-    decorators: list[int]
-    calls: dict[str, list[int]] = field(default_factory=dict)
-    ifs: list[int] = field(default_factory=list)
+FunctionAst = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement in source order, nested blocks included, expressions never entered."""
+    for stmt in body:
+        yield stmt
+        for block in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, block, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+        for handler in getattr(stmt, "handlers", ()):
+            yield from _statements(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            yield from _statements(case.body)
+
+
+class _FunctionCursor:
+    """Calls (by callee) and `if` statements of one function in source order, found by a
+    preorder walk that orders each node's children by position and stops as soon as the
+    asked-for one is found (most evidence sits near the top of its function)."""
+
+    def __init__(self, fn: FunctionAst) -> None:
+        self._stack: list[ast.AST] = [fn]
+        self.calls: dict[str, list[int]] = {}
+        self.ifs: list[int] = []
+        self._names: Counter[str] | None = None
+        self._fn = fn
+
+    def _advance(self) -> bool:
+        if not self._stack:
+            return False
+        node = self._stack.pop()
+        if isinstance(node, ast.Call):
+            self.calls.setdefault(callee_name(node.func), []).append(node.lineno)
+        elif isinstance(node, ast.If):
+            self.ifs.append(node.lineno)
+        kids = list(ast.iter_child_nodes(node))
+        if len(kids) > 1:
+            kids.sort(key=_order)
+        self._stack.extend(reversed(kids))
+        return True
+
+    def call(self, callee: str, ordinal: int) -> int | None:
+        while len(self.calls.get(callee, ())) <= ordinal:
+            if not self._advance():
+                return None
+        return self.calls[callee][ordinal]
+
+    def if_statement(self, ordinal: int) -> int | None:
+        while len(self.ifs) <= ordinal:
+            if not self._advance():
+                return None
+        return self.ifs[ordinal]
+
+    def names(self) -> Counter[str]:
+        if self._names is None:
+            self._names = Counter(n.id for n in ast.walk(self._fn) if isinstance(n, ast.Name))
+        return self._names
 
 
 class LineIndex:
     """Positions of functions, their decorators, calls (by callee) and `if` statements."""
 
     def __init__(self, source: str) -> None:
-        self._functions: dict[str, FunctionLines] = {}
+        self._nodes: dict[str, FunctionAst] = {}
+        self._functions: dict[str, _FunctionCursor] = {}
+        self._statement_calls: dict[str, list[int]] | None = None
         try:
-            tree = ast.parse(source)
+            self._tree: ast.Module | None = ast.parse(source)
         except (SyntaxError, ValueError):
             # Newer syntax than this interpreter knows: facts still come from libcst, lines are 0.
+            self._tree = None
             return
-        self._collect(tree.body, "")
+        self._collect(self._tree.body, "")
 
     def _collect(self, body: list[ast.stmt], prefix: str) -> None:
+        """Functions by the same names parse.py gives them (nested ones as `f.<locals>.g`)."""
         for stmt in body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._functions[prefix + stmt.name] = self._index(stmt)
+                self._nodes[prefix + stmt.name] = stmt
+                self._collect(stmt.body, f"{prefix}{stmt.name}.<locals>.")
             elif isinstance(stmt, ast.ClassDef):
                 self._collect(stmt.body, f"{prefix}{stmt.name}.")
-            elif isinstance(stmt, ast.If | ast.Try | ast.With):
-                for block in ("body", "orelse", "finalbody"):
-                    self._collect(getattr(stmt, block, []), prefix)
-                for handler in getattr(stmt, "handlers", []):
-                    self._collect(handler.body, prefix)
-
-    @staticmethod
-    def _index(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionLines:
-        lines = FunctionLines(fn.lineno, [d.lineno for d in fn.decorator_list])
-        nodes = sorted((n for n in ast.walk(fn) if isinstance(n, ast.Call | ast.If)), key=_order)
-        for node in nodes:
-            if isinstance(node, ast.If):
-                lines.ifs.append(node.lineno)
             else:
-                lines.calls.setdefault(callee_name(node.func), []).append(node.lineno)
-        return lines
+                for block in ("body", "orelse", "finalbody"):
+                    inner = getattr(stmt, block, None)
+                    if isinstance(inner, list):
+                        self._collect(inner, prefix)
+                for handler in getattr(stmt, "handlers", ()):
+                    self._collect(handler.body, prefix)
+                for case in getattr(stmt, "cases", ()):
+                    self._collect(case.body, prefix)
+
+    def _entry(self, name: str) -> _FunctionCursor | None:
+        entry = self._functions.get(name)
+        if entry is None and name in self._nodes:
+            entry = self._functions[name] = _FunctionCursor(self._nodes[name])
+        return entry
 
     def function(self, name: str) -> int:
-        entry = self._functions.get(name)
-        return entry.line if entry else 0
+        node = self._nodes.get(name)
+        return node.lineno if node else 0
 
     def decorator(self, name: str, index: int) -> int:
-        entry = self._functions.get(name)
-        if entry is None or index >= len(entry.decorators):
+        node = self._nodes.get(name)
+        if node is None or index >= len(node.decorator_list):
             return self.function(name)
-        return entry.decorators[index]
+        return node.decorator_list[index].lineno
 
     def call(self, function: str, callee: str, ordinal: int) -> int:
-        entry = self._functions.get(function)
-        found = entry.calls.get(callee, []) if entry else []
-        return found[ordinal] if ordinal < len(found) else self.function(function)
+        entry = self._entry(function)
+        found = entry.call(callee, ordinal) if entry else None
+        return found if found is not None else self.function(function)
 
     def if_statement(self, function: str, ordinal: int) -> int:
-        entry = self._functions.get(function)
-        if entry is None or ordinal >= len(entry.ifs):
-            return self.function(function)
-        return entry.ifs[ordinal]
+        entry = self._entry(function)
+        found = entry.if_statement(ordinal) if entry else None
+        return found if found is not None else self.function(function)
+
+    def name_count(self, function: str, name: str) -> int:
+        """How often `name` is read or bound as a plain name inside the function."""
+        entry = self._entry(function)
+        return entry.names()[name] if entry else 0
+
+    def statement_call(self, callee: str, ordinal: int) -> int:
+        """Line of the `ordinal`-th statement whose value is a call to `callee` (an expression
+        statement `x.add_api_route(...)` or an assignment `router = APIRouter(...)`), counted over
+        the whole module in source order."""
+        if self._statement_calls is None:
+            self._statement_calls = {}
+            for node in _statements(self._tree.body if self._tree is not None else []):
+                if isinstance(node, ast.Expr | ast.Assign | ast.AnnAssign) and isinstance(
+                    node.value, ast.Call
+                ):
+                    name = callee_name(node.value.func)
+                    self._statement_calls.setdefault(name, []).append(node.lineno)
+        lines = self._statement_calls.get(callee, [])
+        return lines[ordinal] if ordinal < len(lines) else 0

@@ -52,10 +52,22 @@ def string_value(node: cst.BaseExpression) -> str | None:
 
 
 class ImportMap:
-    """Local name -> dotted origin, from every import in the module (function-level ones too)."""
+    """Local name -> dotted origin, from every import in the module (function-level ones too).
 
-    def __init__(self) -> None:
+    Relative imports are made absolute against the module's own package, so `from ..auth import x`
+    and `from litellm.proxy.auth import x` resolve alike.
+    """
+
+    def __init__(self, package: str = "") -> None:
+        self.package = package
         self.names: dict[str, str] = {}
+
+    def _absolute(self, level: int, module: str) -> str:
+        if level == 0:
+            return module
+        parts = self.package.split(".") if self.package else []
+        base = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+        return ".".join([*base, module] if module else base)
 
     def add(self, node: cst.Import | cst.ImportFrom) -> None:
         if isinstance(node, cst.Import):
@@ -68,7 +80,7 @@ class ImportMap:
             return
         if isinstance(node.names, cst.ImportStar):
             return
-        module = "." * len(node.relative) + (dotted(node.module) if node.module else "")
+        module = self._absolute(len(node.relative), dotted(node.module) if node.module else "")
         for alias in node.names:
             name = dotted(alias.name)
             local = name
@@ -78,7 +90,9 @@ class ImportMap:
 
     def resolve(self, node: cst.BaseExpression) -> str:
         """Canonical dotted name of a reference: the import's origin replaces a local alias."""
-        name = dotted(node)
+        return self.resolve_name(dotted(node))
+
+    def resolve_name(self, name: str) -> str:
         if not name:
             return ""
         head, _, rest = name.partition(".")
@@ -101,6 +115,38 @@ def raw_callee(node: cst.BaseExpression) -> str:
     return ""
 
 
+def package_of(path: str) -> str:
+    """`litellm/proxy/auth/x.py` -> `litellm.proxy.auth` (for relative imports)."""
+    parts = path.split("/")[:-1]
+    return ".".join(parts)
+
+
+class _Ranks:
+    """Call and If ordinals inside one function, from a walk that stops as soon as it can."""
+
+    def __init__(self, fn: cst.FunctionDef) -> None:
+        self._nodes = walk(fn)
+        self._calls: dict[str, int] = {}
+        self._ifs = 0
+        self.seen: dict[int, tuple[str | None, int]] = {}
+
+    def find(self, target: cst.CSTNode) -> tuple[str | None, int] | None:
+        key = id(target)
+        while key not in self.seen:
+            node = next(self._nodes, None)
+            if node is None:
+                return None
+            if type(node) is cst.Call:
+                assert isinstance(node, cst.Call)
+                callee = raw_callee(node.func)
+                self.seen[id(node)] = (callee, self._calls.get(callee, 0))
+                self._calls[callee] = self._calls.get(callee, 0) + 1
+            elif type(node) is cst.If:
+                self.seen[id(node)] = (None, self._ifs)
+                self._ifs += 1
+        return self.seen[key]
+
+
 @dataclass
 class ParsedModule:
     path: str
@@ -109,24 +155,36 @@ class ParsedModule:
     lines: LineIndex
     functions: dict[str, FunctionNode]
     imports: ImportMap
+    # Module-level defs that come after an import of the same name (the def is what runs).
+    shadowing: set[str] = dataclasses.field(default_factory=set)
+    _ranks: dict[str, _Ranks] = dataclasses.field(default_factory=dict, repr=False)
+
+    def local_function(self, func: cst.BaseExpression) -> str | None:
+        """The function of this module a call target names: a plain name that no import rebinds
+        after the def."""
+        if isinstance(func, cst.Name):
+            name = func.value
+            if name in self.functions and (
+                name not in self.imports.names or name in self.shadowing
+            ):
+                return name
+        return None
 
     def line_of(self, owner: str, target: cst.CSTNode) -> int:
         """Line of a Call or If node inside module function `owner`, found by preorder rank."""
         fn = self.functions.get(owner)
         if fn is None:
             return 0
-        want = raw_callee(target.func) if isinstance(target, cst.Call) else None
-        ordinal = 0
-        for node in walk(fn):
-            if node is target:
-                if isinstance(target, cst.Call):
-                    return self.lines.call(owner, want or "", ordinal)
-                return self.lines.if_statement(owner, ordinal)
-            if isinstance(target, cst.Call) and isinstance(node, cst.Call):
-                ordinal += raw_callee(node.func) == want
-            elif isinstance(target, cst.If) and isinstance(node, cst.If):
-                ordinal += 1
-        return self.lines.function(owner)
+        ranks = self._ranks.get(owner)
+        if ranks is None:
+            ranks = self._ranks[owner] = _Ranks(fn)
+        found = ranks.find(target)
+        if found is None:
+            return self.lines.function(owner)
+        callee, ordinal = found
+        if callee is None:
+            return self.lines.if_statement(owner, ordinal)
+        return self.lines.call(owner, callee, ordinal)
 
 
 def _blocks(stmt: cst.CSTNode) -> list[cst.BaseSuite]:
@@ -169,26 +227,53 @@ def statements(suite: cst.Module | cst.BaseSuite) -> Iterator[cst.BaseSmallState
                 stack.extend(reversed(block.body))
 
 
-def _index(module: cst.Module) -> tuple[dict[str, FunctionNode], ImportMap]:
+def _imported_names(node: cst.Import | cst.ImportFrom) -> list[str]:
+    if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+        return []
+    names: list[str] = []
+    assert not isinstance(node.names, cst.ImportStar)
+    for alias in node.names:
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            names.append(alias.asname.name.value)
+        else:
+            names.append(dotted(alias.name).split(".")[0])
+    return names
+
+
+def _index(module: cst.Module, package: str) -> tuple[dict[str, FunctionNode], ImportMap, set[str]]:
+    """Functions (module level and class methods), imports, and the module-level names whose
+    last binding is a `def` (a def after an import of the same name shadows it)."""
     functions: dict[str, FunctionNode] = {}
-    imports = ImportMap()
+    imports = ImportMap(package)
+    last_binding: dict[str, str] = {}
 
     def scan(body: Sequence[cst.CSTNode], prefix: str) -> None:
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
                 functions[prefix + stmt.name.value] = stmt
+                if not prefix:
+                    last_binding[stmt.name.value] = "def"
+                if isinstance(stmt.body, cst.IndentedBlock):
+                    # Nested defs are indexed too (a route may be declared inside a factory);
+                    # their dotted names never match a plain call, so they are not helpers.
+                    scan(stmt.body.body, f"{prefix}{stmt.name.value}.<locals>.")
             elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
                 scan(stmt.body.body, f"{prefix}{stmt.name.value}.")
-            elif isinstance(stmt, cst.If | cst.Try | cst.With):
+            elif not isinstance(stmt, cst.SimpleStatementLine):
                 for block in _blocks(stmt):
                     if isinstance(block, cst.IndentedBlock):
                         scan(block.body, prefix)
+            elif isinstance(stmt, cst.SimpleStatementLine) and not prefix:
+                for small in stmt.body:
+                    if isinstance(small, cst.Import | cst.ImportFrom):
+                        last_binding.update(dict.fromkeys(_imported_names(small), "import"))
 
     scan(module.body, "")
     for small in statements(module):
         if isinstance(small, cst.Import | cst.ImportFrom):
             imports.add(small)
-    return functions, imports
+    shadowing = {name for name, kind in last_binding.items() if kind == "def"}
+    return functions, imports, shadowing
 
 
 def parse(path: str, blob_id: str, data: bytes) -> ParsedModule:
@@ -201,8 +286,8 @@ def parse(path: str, blob_id: str, data: bytes) -> ParsedModule:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise FactsError(f"{path}:{exc.raw_line}: does not parse ({exc.message})") from None
-    functions, imports = _index(module)
-    return ParsedModule(path, blob_id, module, LineIndex(text), functions, imports)
+    functions, imports, shadowing = _index(module, package_of(path))
+    return ParsedModule(path, blob_id, module, LineIndex(text), functions, imports, shadowing)
 
 
 # Fields in source order where libcst declares them otherwise; the line index depends on it.
@@ -210,6 +295,34 @@ _SOURCE_ORDER: dict[type[cst.CSTNode], tuple[str, ...]] = {
     cst.FunctionDef: ("decorators", "name", "params", "returns", "body"),
     cst.ClassDef: ("decorators", "name", "bases", "keywords", "body"),
     cst.IfExp: ("body", "test", "orelse"),
+}
+# Fields that hold only layout (whitespace, brackets, commas, comments, operator tokens). Skipping
+# them halves a walk and never hides a Call, Name or statement.
+_LAYOUT = {
+    "colon",
+    "comma",
+    "dot",
+    "equal",
+    "first_colon",
+    "second_colon",
+    "footer",
+    "header",
+    "lbrace",
+    "lbracket",
+    "rbrace",
+    "rbracket",
+    "leading_lines",
+    "lines_after_decorators",
+    "lpar",
+    "rpar",
+    "newline",
+    "semicolon",
+    "separator",
+    "operator",
+    "asynchronous",
+    "posonly_ind",
+    "empty_lines",
+    "comment",
 }
 _FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 _IS_NODE: dict[type, bool] = {}
@@ -224,14 +337,18 @@ def _is_node(value: object) -> bool:
     return known
 
 
+def _fields(kind: type[cst.CSTNode], node: cst.CSTNode) -> tuple[str, ...]:
+    names = _SOURCE_ORDER.get(kind) or tuple(f.name for f in dataclasses.fields(node))
+    return tuple(n for n in names if n not in _LAYOUT and not n.startswith("whitespace"))
+
+
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """Child nodes in source order, read from dataclass fields (libcst's `.children` runs a full
-    visitor per node and dominated the extraction time)."""
+    """Child nodes in source order, read from dataclass fields, layout-only fields skipped
+    (libcst's `.children` runs a full visitor per node and dominated the extraction time)."""
     kind = type(node)
     names = _FIELDS.get(kind)
     if names is None:
-        names = _SOURCE_ORDER.get(kind) or tuple(f.name for f in dataclasses.fields(node))
-        _FIELDS[kind] = names
+        names = _FIELDS[kind] = _fields(kind, node)
     out: list[cst.CSTNode] = []
     for name in names:
         value = getattr(node, name)

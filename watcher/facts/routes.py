@@ -1,74 +1,79 @@
 """Route inventory of a FastAPI module: every registered route and how its handler authenticates.
 
-Routes come from decorators (`@router.api_route`, `.get`, `.post`, ..., `.websocket`, stacked
-ones too) and from `router.add_api_route(...)` calls. Undecorated functions are never routes, even
-when they take `Depends(...)` defaults: they are factory helpers.
+Evidence is gathered from every place a route can authenticate: the router's `dependencies=`,
+the decorator's (or `add_api_route`'s) `dependencies=`, the handler's parameters (`= Depends(x)`,
+`= Security(x)`, `Annotated[T, Depends(x)]`), and the handler's body (an awaited call to the auth
+function, directly or through module helpers, followed transitively). The strongest finding
+wins: authenticated > conditional > other > unknown > none.
+
+A dependency on a function defined in this module is followed like a helper: it authenticates
+when its own parameters or body do. A dependency on anything else counts when its imported name
+(aliases and module attributes resolved) is an accepted auth function; otherwise it is `other`
+when its name looks like auth (`Security(...)`, or a word such as auth/token/key/jwt/verify/user).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from functools import partial
 
 import libcst as cst
 
 from watcher.facts.interface import AuthFact, RouteFact, RouteInventory
-from watcher.facts.parse import ParsedModule, canonical_code, last, statements, string_value, walk
+from watcher.facts.parse import ParsedModule, dotted, last
 from watcher.facts.reach import ReachFinder
+from watcher.facts.registrations import (
+    DEPENDENCY_FACTORIES,
+    Dependency,
+    Registration,
+    Registrations,
+    argument,
+)
 
-VERBS = {
-    "get": "GET",
-    "post": "POST",
-    "put": "PUT",
-    "delete": "DELETE",
-    "patch": "PATCH",
-    "options": "OPTIONS",
-    "head": "HEAD",
-    "trace": "TRACE",
+RANK = {"authenticated": 4, "conditional": 3, "other": 2, "unknown": 1, "none": 0}
+AUTH_WORDS = {
+    "auth",
+    "authenticate",
+    "authenticated",
+    "authorize",
+    "authorization",
+    "token",
+    "key",
+    "jwt",
+    "oauth",
+    "oauth2",
+    "login",
+    "credential",
+    "credentials",
+    "session",
+    "permission",
+    "permissions",
+    "security",
+    "verify",
+    "bearer",
+    "principal",
+    "identity",
+    "user",
 }
-WEBSOCKET = {"websocket", "websocket_route", "add_api_websocket_route", "add_websocket_route"}
-ROUTE_CALLS = {"add_api_route", "add_api_websocket_route", "add_websocket_route"}
-DEPENDENCY_FACTORIES = {"Depends": "depends", "Security": "security"}
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
-@dataclass(frozen=True)
-class _Registration:
-    path: str
-    methods: tuple[str, ...]
-    handler: str
-    router: str
-    dependencies: tuple[cst.Call, ...]
-    conditional_dependencies: bool
-    line: int
+def words(name: str) -> set[str]:
+    """`_user_api_key_auth`, `verifyToken` -> {'user', 'api', 'key', 'auth'}, {'verify', 'token'}."""
+    return {word.lower() for word in _WORD.findall(name)}
 
 
-def _arg(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    return positional[position].value if position < len(positional) else None
+def looks_like_auth(name: str) -> bool:
+    return bool(words(name) & AUTH_WORDS)
 
 
-def _route_path(node: cst.BaseExpression | None) -> str:
-    if node is None:
-        return ""
-    value = string_value(node)
-    return value if value is not None else "{" + canonical_code(node) + "}"
-
-
-def _methods(call: cst.Call, verb: str) -> tuple[str, ...]:
-    if verb in VERBS:
-        return (VERBS[verb],)
-    if verb in WEBSOCKET:
-        return ("WEBSOCKET",)
-    node = _arg(call, 99, "methods")
-    if node is None:
-        return ("GET",)  # FastAPI's default for api_route / add_api_route
-    if isinstance(node, cst.List | cst.Tuple | cst.Set):
-        found = {string_value(el.value) for el in node.elements}
-        if None not in found:
-            return tuple(sorted(str(m).upper() for m in found))
-    return ("{" + canonical_code(node) + "}",)
+def _best(*facts: AuthFact | None) -> AuthFact | None:
+    best: AuthFact | None = None
+    for fact in facts:
+        if fact is not None and (best is None or RANK[fact.status] > RANK[best.status]):
+            best = fact
+    return best
 
 
 class RouteExtractor:
@@ -76,196 +81,120 @@ class RouteExtractor:
         self.parsed = parsed
         self.auth = auth
         self.reach = ReachFinder(parsed, auth)
-        self.routers = self._routers()
+        self.registrations = Registrations(parsed)
+        self._params_memo: dict[str, AuthFact | None] = {}
 
-    def _routers(self) -> dict[str, tuple[cst.Call, ...]]:
-        """Module-level `x = APIRouter(...)`/`FastAPI(...)`: their `dependencies=[...]` apply to all routes."""
-        routers: dict[str, tuple[cst.Call, ...]] = {}
-        for stmt in self.parsed.module.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-            for small in stmt.body:
-                if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Call):
-                    continue
-                if last(self.parsed.imports.resolve(small.value.func)) not in {
-                    "APIRouter",
-                    "FastAPI",
-                }:
-                    continue
-                deps, _ = self._dependency_list(_arg(small.value, 99, "dependencies"))
-                for target in small.targets:
-                    if isinstance(target.target, cst.Name):
-                        routers[target.target.value] = deps
-        return routers
-
-    def _dependency_list(
-        self, node: cst.BaseExpression | None
-    ) -> tuple[tuple[cst.Call, ...], bool]:
-        """Depends/Security calls in a `dependencies=` value, and whether they are conditional."""
-        if node is None:
-            return (), False
-        if isinstance(node, cst.List | cst.Tuple):
-            calls = tuple(el.value for el in node.elements if isinstance(el.value, cst.Call))
-            return calls, False
-        # Anything computed (a conditional expression, a variable) may or may not hold the dependency.
-        calls = tuple(n for n in walk(node) if isinstance(n, cst.Call))
-        return calls, True
-
-    def _registrations(self) -> list[_Registration]:
-        found: list[_Registration] = []
-        for name, fn in self.parsed.functions.items():
-            for index, decorator in enumerate(fn.decorators):
-                call = decorator.decorator
-                if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
-                    continue
-                verb = call.func.attr.value
-                if verb not in VERBS and verb not in WEBSOCKET and verb != "api_route":
-                    continue
-                deps, conditional = self._dependency_list(_arg(call, 99, "dependencies"))
-                found.append(
-                    _Registration(
-                        _route_path(_arg(call, 0, "path")),
-                        _methods(call, verb),
-                        name,
-                        canonical_code(call.func.value),
-                        deps,
-                        conditional,
-                        self.parsed.lines.decorator(name, index),
-                    )
-                )
-        for small in statements(self.parsed.module):
-            node = small.value if isinstance(small, cst.Expr) else None
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-                verb = node.func.attr.value
-                if verb in ROUTE_CALLS:
-                    found.append(self._add_route(node, verb))
+    def _judge(
+        self, mechanism: str, dependency: Dependency, seen: tuple[str, ...]
+    ) -> AuthFact | None:
+        """What one Depends/Security dependency establishes, if anything."""
+        target = argument(dependency.call, 0, "dependency")
+        if target is None:
+            return None
+        helper = self.parsed.local_function(target)
+        line = dependency.line
+        if helper is not None:
+            found = self._helper(helper, line, seen)
+        elif last(self.parsed.imports.resolve(target)) in self.auth:
+            found = AuthFact(
+                "authenticated", mechanism, last(self.parsed.imports.resolve(target)), (), line
+            )
+        else:
+            name = last(self.parsed.imports.resolve(target)) or dotted(target)
+            is_auth = self._mechanism(dependency.call) == "security" or looks_like_auth(name)
+            found = AuthFact("other", mechanism, name, (), line) if is_auth and name else None
+        if found is not None and dependency.conditional and found.status == "authenticated":
+            found = AuthFact("conditional", found.mechanism, found.function, found.via, line)
         return found
 
-    def _add_route(self, call: cst.Call, verb: str) -> _Registration:
-        endpoint = _arg(call, 1, "endpoint")
-        handler = (
-            endpoint.value
-            if isinstance(endpoint, cst.Name)
-            else canonical_code(endpoint)
-            if endpoint
-            else ""
-        )
-        deps, conditional = self._dependency_list(_arg(call, 99, "dependencies"))
-        router = canonical_code(call.func.value) if isinstance(call.func, cst.Attribute) else ""
-        return _Registration(
-            _route_path(_arg(call, 0, "path")),
-            _methods(call, verb),
-            handler,
-            router,
-            deps,
-            conditional,
-            self.parsed.lines.function(handler),
-        )
-
-    def _dependency(self, call: cst.Call) -> tuple[str, str] | None:
-        """(mechanism, target) for `Depends(x)` / `Security(x)`, else None."""
-        factory = last(self.parsed.imports.resolve(call.func))
-        if factory not in DEPENDENCY_FACTORIES:
-            return None
-        target = _arg(call, 0, "dependency")
-        return DEPENDENCY_FACTORIES[factory], self.parsed.imports.resolve(target) if target else ""
-
-    def _judge(self, mechanism: str, target: str, line: int) -> AuthFact | None:
-        """An AuthFact when a dependency on `target` authenticates (directly or through a helper)."""
-        if last(target) in self.auth:
-            return AuthFact("authenticated", mechanism, last(target), (), line)
-        helper = target if target in self.parsed.functions else None
-        if helper is not None:
-            via_params = self._params(helper)
-            if via_params is not None and via_params.status == "authenticated":
-                return AuthFact(
-                    "authenticated", "helper", via_params.function, (helper, *via_params.via), line
-                )
-            reach = self.reach.function(helper)
-            if reach is not None and reach.unconditional:
-                return AuthFact(
-                    "authenticated", "helper", reach.function, (helper, *reach.via), line
-                )
-        return None
-
-    def _params(self, handler: str) -> AuthFact | None:
-        fn = self.parsed.functions.get(handler)
-        if fn is None:
-            return None
-        params = [*fn.params.posonly_params, *fn.params.params, *fn.params.kwonly_params]
-        for param in params:
-            candidates: list[tuple[str, cst.Call]] = []
-            if isinstance(param.default, cst.Call):
-                candidates.append(("", param.default))
-            annotation = param.annotation.annotation if param.annotation else None
-            if (
-                isinstance(annotation, cst.Subscript)
-                and last(self.parsed.imports.resolve(annotation.value)) == "Annotated"
-            ):
-                for element in annotation.slice[1:]:
-                    if isinstance(element.slice, cst.Index) and isinstance(
-                        element.slice.value, cst.Call
-                    ):
-                        candidates.append(("annotated", element.slice.value))
-            for override, call in candidates:
-                dependency = self._dependency(call)
-                if dependency is None:
-                    continue
-                mechanism, target = dependency
-                verdict = self._judge(
-                    override or mechanism, target, self.parsed.line_of(handler, call)
-                )
-                if verdict is not None:
-                    return verdict
-        return None
-
-    def _auth(self, reg: _Registration) -> AuthFact:
-        other = ""
-        for source, calls in (
-            ("router", self.routers.get(reg.router, ())),
-            ("decorator", reg.dependencies),
-        ):
-            for call in calls:
-                dependency = self._dependency(call)
-                if dependency is None:
-                    continue
-                verdict = self._judge(source, dependency[1], reg.line)
-                if verdict is not None and not (
-                    source == "decorator" and reg.conditional_dependencies
-                ):
-                    return verdict
-                if verdict is not None:
-                    return AuthFact("conditional", source, verdict.function, verdict.via, reg.line)
-                other = other or last(dependency[1])
-        from_params = self._params(reg.handler)
-        if from_params is not None:
-            return from_params
-        reach = self.reach.function(reg.handler) if reg.handler in self.parsed.functions else None
-        if reach is not None:
+    def _helper(self, helper: str, line: int, seen: tuple[str, ...]) -> AuthFact | None:
+        """A dependency on a function of this module: its own dependencies, then its body."""
+        inner = self._params(helper, (*seen, helper)) if helper not in seen else None
+        reach = self.reach.function(helper)
+        from_body: AuthFact | None = None
+        if reach is not None and reach.awaited:
             status = "authenticated" if reach.unconditional else "conditional"
-            mechanism = "helper" if reach.via else "await"
-            return AuthFact(status, mechanism, reach.function, reach.via, reach.line)
-        other = other or self._other_dependency(reg.handler)
-        if other:
-            return AuthFact("other", "depends", other, (), reg.line)
-        return AuthFact("none", "", "", (), reg.line)
+            from_body = AuthFact(status, "helper", reach.function, (helper, *reach.via), line)
+        if inner is not None and inner.status in {"authenticated", "conditional"}:
+            inner = AuthFact(inner.status, "helper", inner.function, (helper, *inner.via), line)
+        found = _best(inner, from_body)
+        if found is None and looks_like_auth(helper):
+            found = AuthFact("other", "helper", helper, (), line)
+        return found
 
-    def _other_dependency(self, handler: str) -> str:
-        """A Depends/Security target that is not an accepted auth function but looks like auth."""
+    def _params(self, handler: str, seen: tuple[str, ...] = ()) -> AuthFact | None:
+        if not seen and handler in self._params_memo:
+            return self._params_memo[handler]
         fn = self.parsed.functions.get(handler)
         if fn is None:
-            return ""
-        for node in walk(fn.params):
-            if isinstance(node, cst.Call) and (dependency := self._dependency(node)) is not None:
-                mechanism, target = dependency
-                if mechanism == "security" or "auth" in last(target).lower():
-                    return last(target)
-        return ""
+            return None
+        found: AuthFact | None = None
+        params = fn.params
+        for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+            for mechanism, dependency in self._param_dependencies(handler, param):
+                found = _best(found, self._judge(mechanism, dependency, seen or (handler,)))
+        if not seen:
+            self._params_memo[handler] = found
+        return found
+
+    def _param_dependencies(self, handler: str, param: cst.Param) -> list[tuple[str, Dependency]]:
+        out: list[tuple[str, Dependency]] = []
+        for dep in self.registrations.dependencies(param.default, False, 0):
+            out.append((self._mechanism(dep.call), dep))
+        annotation = param.annotation.annotation if param.annotation else None
+        if isinstance(annotation, cst.Name):
+            # `UserKey = Annotated[UserAPIKeyAuth, Depends(auth)]` at module level, used as a type.
+            bound = self.registrations.scan.bindings.get(annotation.value, [])
+            annotation = bound[0][0] if len(bound) == 1 else annotation
+        if (
+            isinstance(annotation, cst.Subscript)
+            and last(self.parsed.imports.resolve(annotation.value)) == "Annotated"
+        ):
+            for element in annotation.slice[1:]:
+                if isinstance(element.slice, cst.Index):
+                    for dep in self.registrations.dependencies(element.slice.value, False, 0):
+                        out.append(("annotated", dep))
+        return [
+            (
+                mechanism,
+                Dependency(dep.call, dep.conditional, self.parsed.line_of(handler, dep.call)),
+            )
+            for mechanism, dep in out
+        ]
+
+    def _mechanism(self, call: cst.Call) -> str:
+        return DEPENDENCY_FACTORIES[last(self.parsed.imports.resolve(call.func))]
+
+    def _body(self, reg: Registration) -> AuthFact | None:
+        reach = self.reach.function(reg.handler)
+        if reach is None:
+            return None
+        if not reach.awaited:
+            return AuthFact("none", "unawaited", reach.function, reach.via, reach.line)
+        status = "authenticated" if reach.unconditional else "conditional"
+        mechanism = "helper" if reach.via else "await"
+        return AuthFact(status, mechanism, reach.function, reach.via, reach.line)
+
+    def _auth(self, reg: Registration) -> AuthFact:
+        found: AuthFact | None = None
+        steps: list[Callable[[], AuthFact | None]] = [
+            *(partial(self._judge, "router", d, ()) for d in reg.router_dependencies),
+            *(partial(self._judge, "decorator", d, ()) for d in reg.dependencies),
+        ]
+        if reg.handler in self.parsed.functions:
+            steps += [partial(self._params, reg.handler), partial(self._body, reg)]
+        for step in steps:
+            found = _best(found, step())
+            if found is not None and found.status == "authenticated":
+                return found  # nothing ranks higher; the rest need not be read
+        if reg.handler not in self.parsed.functions:
+            found = _best(found, AuthFact("unknown", "", reg.handler, (), reg.line))
+        return found or AuthFact("none", "", "", (), reg.line)
 
     def extract(self) -> RouteInventory:
         routes = [
             RouteFact(reg.path, reg.methods, reg.handler, self._auth(reg), reg.line)
-            for reg in self._registrations()
+            for reg in self.registrations.all()
         ]
         return RouteInventory(tuple(sorted(routes, key=lambda r: (r.path, r.methods, r.handler))))
 
