@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from watcher.claims.common import json_diff
-from watcher.facts import FactsError, parse, to_json
+from watcher.facts import FactsError, parse_file, to_json
 from watcher.facts.dispatch import extract_dispatch
 from watcher.facts.routes import extract_routes
 
@@ -83,7 +83,7 @@ def route_facts(path: str, blob: tuple[str, bytes] | None) -> Any:
     if blob is None:
         return {"error": f"{path} absent"}
     try:
-        parsed = parse(path, blob[0], blob[1])
+        parsed = parse_file(path, blob[0], blob[1])
         return to_json(extract_routes(parsed, ACCEPTED_AUTH))
     except FactsError as exc:
         return {"error": str(exc)}
@@ -93,7 +93,7 @@ def dispatch_facts(path: str, blob: tuple[str, bytes] | None) -> Any:
     if blob is None:
         return {"error": f"{path} absent"}
     try:
-        parsed = parse(path, blob[0], blob[1])
+        parsed = parse_file(path, blob[0], blob[1])
         chain = extract_dispatch(parsed, "user_api_key_auth", "user_custom_auth")
         # Evidence, not a fact: shown when it moves so a refactor is visible but not a change.
         return {**to_json(chain), "_where": " -> ".join(chain.via)}

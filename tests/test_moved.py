@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from support import AUTH, PASSTHROUGH, Project
+import pytest
+from support import AUTH, CORE_CLAIMS, PASSTHROUGH, Project
 
 TODAY = "2026-11-27"
 LATER = "2026-12-01"
@@ -34,6 +35,12 @@ def claims(project: Project) -> tuple[int, dict[str, Any]]:
     result = project.run("verify", "--today", LATER, "--json", "-")
     report = json.loads(result.out)
     return result.code, {claim["id"]: claim for claim in report["claims"]}
+
+
+@pytest.fixture
+def project(project: Project) -> Project:
+    """Moves of the first card's tracked route and function: its three core claims."""
+    return project.keep_claims(*CORE_CLAIMS)
 
 
 def test_a_route_moved_to_its_own_module_is_drift_with_the_new_location(project: Project) -> None:

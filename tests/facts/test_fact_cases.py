@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from watcher.facts import DispatchChain, FactsError, RouteInventory, parse, to_json
+from watcher.facts import DispatchChain, FactsError, RouteInventory, parse_file, to_json
 from watcher.facts.dispatch import extract_dispatch
 from watcher.facts.routes import extract_routes
 
@@ -41,7 +41,7 @@ def load(source: Path) -> dict[str, Any]:
 
 
 def extract(source: Path, case: dict[str, Any]) -> RouteInventory | DispatchChain:
-    parsed = parse(HOME[case["extractor"]] + source.name, "", source.read_bytes())
+    parsed = parse_file(HOME[case["extractor"]] + source.name, "", source.read_bytes())
     params = case["params"]
     if case["extractor"] == "routes":
         return extract_routes(parsed, frozenset(params["auth"].split(",")))

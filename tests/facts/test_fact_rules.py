@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from watcher.facts import parse
+from watcher.facts import parse_file
 from watcher.facts.checks import is_check_name
 from watcher.facts.locate import candidates, route_words
 from watcher.facts.render import Renderer
@@ -62,7 +62,7 @@ async def builder(request, api_key):
 
 def _rendered(ok: str, key: str) -> str:
     source = FUNCTION.format(ok=ok, key=key)
-    parsed = parse("litellm/proxy/auth/x.py", "", source.encode())
+    parsed = parse_file("litellm/proxy/auth/x.py", "", source.encode())
     ret = parsed.functions["builder"].body.body[-1]
     assert isinstance(ret, cst.SimpleStatementLine)
     small = ret.body[0]
@@ -80,7 +80,7 @@ def test_rendering_reads_the_same_after_locals_are_renamed() -> None:
 
 def test_relative_imports_resolve_against_the_module_package() -> None:
     source = b"from ..auth.user_api_key_auth import user_api_key_auth as a\nfrom . import sibling\n"
-    parsed = parse("litellm/proxy/pass_through_endpoints/x.py", "", source)
+    parsed = parse_file("litellm/proxy/pass_through_endpoints/x.py", "", source)
     assert (
         parsed.imports.resolve_name("a") == "litellm.proxy.auth.user_api_key_auth.user_api_key_auth"
     )
@@ -89,7 +89,7 @@ def test_relative_imports_resolve_against_the_module_package() -> None:
 
 def test_a_def_after_an_import_of_the_same_name_shadows_it() -> None:
     source = b"from a import f\nfrom a import g\n\ndef f():\n    pass\n\ndef g():\n    pass\n\nfrom b import g\n"
-    parsed = parse("m.py", "", source)
+    parsed = parse_file("m.py", "", source)
     assert parsed.local_function(cst.Name("f")) == "f"
     assert parsed.local_function(cst.Name("g")) is None  # re-imported after the def
 
@@ -123,7 +123,7 @@ def test_a_local_unpacked_from_a_call_reads_as_that_call() -> None:
     texts = []
     for binding in ("ok = check_ip(request)", "ok, address = check_ip(request)"):
         source = f"def f(request):\n    {binding}\n    return not ok\n".encode()
-        parsed = parse("m.py", "", source)
+        parsed = parse_file("m.py", "", source)
         ret = parsed.functions["f"].body.body[-1]
         assert isinstance(ret, cst.SimpleStatementLine)
         small = ret.body[0]

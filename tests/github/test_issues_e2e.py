@@ -89,7 +89,7 @@ def test_repeated_drift_runs_give_exactly_one_issue(project: Project, github: Fa
     assert f"edited issue #1 for {CARD_ID}/{CLAIM} (the evidence changed)" in edited.out
     issues = drift_issues(github)
     assert len(issues) == 1 and issues[0]["body"] != body
-    assert "enterprise_custom_auth is not None and route" in issues[0]["body"]
+    assert "enterprise_custom_auth is not None and _" in issues[0]["body"]  # locals render as _
 
 
 def test_recovery_comments_with_the_commit_and_closes(project: Project, github: FakeGitHub) -> None:

@@ -22,8 +22,7 @@ from watcher.claims.interface import (
     Verdict,
 )
 from watcher.errors import WatcherError
-from watcher.facts import DispatchChain, FactsError, ParsedModule, SourceTree, to_json
-from watcher.facts.dispatch import extract_dispatch
+from watcher.facts import DispatchChain, FactsError, SourceTree, to_json
 from watcher.facts.locate import find_function
 
 
@@ -106,6 +105,8 @@ class DispatchUnchanged(ClaimKind):
         if hit is None:
             return Error(f"{reason}; {entry}() not found elsewhere ({searched.note()})")
         try:
+            from watcher.facts.dispatch import extract_dispatch  # libcst: only when it moved
+
             chain = extract_dispatch(hit.module, entry, self.values["marker"])
         except (FactsError, RecursionError) as exc:
             return Error(f"{reason}; {entry}() moved to {hit.file}, but there: {exc}")
@@ -150,6 +151,6 @@ class DispatchUnchanged(ClaimKind):
             module = tree.modules([path])[path]
         except WatcherError:
             return False
-        if isinstance(module, ParsedModule):
+        if not isinstance(module, str):
             return self.values["entry"] not in module.functions
         return file_is_gone(tree, path)

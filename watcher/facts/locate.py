@@ -18,11 +18,13 @@ import posixpath
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from watcher.errors import WatcherError
 from watcher.facts.interface import FactsError, RouteFact, SourceTree
-from watcher.facts.parse import ParsedModule
-from watcher.facts.routes import extract_routes
+
+if TYPE_CHECKING:  # claims import this module; libcst loads only when a search really runs
+    from watcher.facts.parse import ParsedModule
 
 MAX_CANDIDATES = 24
 MAX_SECOND_ROUND = 48
@@ -138,7 +140,7 @@ def _read(tree: SourceTree, files: list[str]) -> tuple[dict[str, ParsedModule], 
         read = tree.modules(files)
     except WatcherError as exc:
         return {}, f"the tree could not be read: {exc}"
-    parsed = {path: module for path, module in read.items() if isinstance(module, ParsedModule)}
+    parsed = {path: module for path, module in read.items() if not isinstance(module, str)}
     skipped = len(files) - len(parsed)
     return parsed, f"{skipped} could not be parsed" if skipped else ""
 
@@ -186,6 +188,8 @@ def _match(
     hits: dict[tuple[str, str], list[RouteHit]],
 ) -> None:
     try:
+        from watcher.facts.routes import extract_routes
+
         inventory = extract_routes(module, auth)
     except (FactsError, RecursionError):
         return
