@@ -201,6 +201,8 @@ def console(reports: list[CardReport]) -> str:
             lines.append(f"  note   not machine-checked (no claim): {source}")
         for note in report.notes:
             lines.append(f"  note   {note}")
-        lines.append(f"  coverage  {coverage_report.summary(report.coverage())}")
-        lines.extend(coverage_report.console_lines(report.coverage(), report.statuses()))
+        # One line here, so the verdicts stay readable at a glance; `watcher coverage` and the
+        # JSON report list every statement.
+        summary = coverage_report.summary(report.coverage())
+        lines.append(f"  coverage  {summary} (details: watcher coverage)")
     return printable("\n".join(lines)) + "\n"
