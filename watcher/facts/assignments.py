@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 import libcst as cst
 
 from watcher.facts.interface import Assignment, Assignments
-from watcher.facts.parse import ParsedModule, canonical_code, statements, string_value, walk
+from watcher.facts.parse import ParsedModule, blocks, canonical_code, statements, string_value, walk
 
 
 def _module_level(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatement]:
@@ -22,29 +22,11 @@ def _module_level(body: Sequence[cst.CSTNode]) -> Iterator[cst.BaseSmallStatemen
         if isinstance(stmt, cst.SimpleStatementLine):
             yield from stmt.body
         elif not isinstance(stmt, cst.FunctionDef | cst.ClassDef):
-            for suite in _suites(stmt):
+            for suite in blocks(stmt):
                 if isinstance(suite, cst.SimpleStatementSuite):
                     yield from suite.body
                 else:
                     yield from _module_level(suite.body)
-
-
-def _suites(stmt: cst.CSTNode) -> list[cst.BaseSuite]:
-    """The blocks directly inside a compound statement (if/elif/else, try/except/finally, ...)."""
-    out: list[cst.BaseSuite] = []
-    body = getattr(stmt, "body", None)
-    if isinstance(body, cst.BaseSuite):
-        out.append(body)
-    out.extend(handler.body for handler in getattr(stmt, "handlers", ()))
-    orelse = getattr(stmt, "orelse", None)
-    if isinstance(orelse, cst.If):
-        out.extend(_suites(orelse))
-    elif isinstance(orelse, cst.Else):
-        out.append(orelse.body)
-    final = getattr(stmt, "finalbody", None)
-    if isinstance(final, cst.Finally):
-        out.append(final.body)
-    return out
 
 
 def _targets(small: cst.BaseSmallStatement) -> list[cst.BaseExpression]:

@@ -187,7 +187,7 @@ class ParsedModule:
         return self.lines.call(owner, callee, ordinal)
 
 
-def _blocks(stmt: cst.CSTNode) -> list[cst.BaseSuite]:
+def blocks(stmt: cst.CSTNode) -> list[cst.BaseSuite]:
     """The statement blocks directly inside a compound statement, in source order."""
     out: list[cst.BaseSuite] = []
     body = getattr(stmt, "body", None)
@@ -197,7 +197,7 @@ def _blocks(stmt: cst.CSTNode) -> list[cst.BaseSuite]:
     out.extend(case.body for case in getattr(stmt, "cases", ()))
     orelse = getattr(stmt, "orelse", None)
     if isinstance(orelse, cst.If):
-        out.extend(_blocks(orelse))
+        out.extend(blocks(orelse))
     elif isinstance(orelse, cst.Else):
         out.append(orelse.body)
     final = getattr(stmt, "finalbody", None)
@@ -220,7 +220,7 @@ def statements(suite: cst.Module | cst.BaseSuite) -> Iterator[cst.BaseSmallState
         if isinstance(stmt, cst.SimpleStatementLine):
             yield from stmt.body
             continue
-        for block in reversed(_blocks(stmt)):
+        for block in reversed(blocks(stmt)):
             if isinstance(block, cst.SimpleStatementSuite):
                 stack.append(cst.SimpleStatementLine(body=block.body))
             else:
@@ -260,7 +260,7 @@ def _index(module: cst.Module, package: str) -> tuple[dict[str, FunctionNode], I
             elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
                 scan(stmt.body.body, f"{prefix}{stmt.name.value}.")
             elif not isinstance(stmt, cst.SimpleStatementLine):
-                for block in _blocks(stmt):
+                for block in blocks(stmt):
                     if isinstance(block, cst.IndentedBlock):
                         scan(block.body, prefix)
             elif isinstance(stmt, cst.SimpleStatementLine) and not prefix:
