@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from support import AUTH, Project
+from support import AUTH, PASSTHROUGH, Project
 
 
 def enterprise_call_loses_an_argument(project: Project) -> None:
@@ -72,3 +72,24 @@ def test_accept_records_nothing_when_a_claim_cannot_be_checked(project: Project)
     assert result.code == 2
     assert "cannot accept custom-auth-dispatch-order" in result.err
     assert not project.snapshot.exists()
+
+
+def test_accept_named_claims_only_keeps_the_other_baselines(project: Project) -> None:
+    assert project.run("verify", "--today", "2026-11-27").code == 0
+    before = json.loads(project.snapshot.read_text())["claims"]
+    enterprise_call_loses_an_argument(project)
+    project.upstream.commit({PASSTHROUGH: None}, "routes moved away")  # those claims now error
+    refused = project.run("accept")
+    assert refused.code == 2
+    assert (
+        "nothing recorded (to accept the claims you reviewed, name them: --claim ID)" in refused.err
+    )
+    accepted = project.run("accept", "--claim", "custom-auth-dispatch-order")
+    assert accepted.code == 0, accepted.err
+    after = json.loads(project.snapshot.read_text())["claims"]
+    assert after["custom-auth-dispatch-order"] != before["custom-auth-dispatch-order"]
+    assert {k: v for k, v in after.items() if k != "custom-auth-dispatch-order"} == {
+        k: v for k, v in before.items() if k != "custom-auth-dispatch-order"
+    }
+    unknown = project.run("accept", "--claim", "nope")
+    assert unknown.code == 2 and "--claim nope: no such claim" in unknown.err

@@ -3,19 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import TextIO
 
 from watcher.actions.report import printable
 from watcher.actions.snapshots import Snapshot, save_snapshot
-from watcher.commands.common import add_common, cache_dir_or, check_all, prepare
+from watcher.commands.common import PreparedCard, add_common, cache_dir_or, check_all, prepare
+from watcher.config import ConfigError
 
 HELP = "record the current upstream facts as the accepted baseline (after reviewing a drift)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
+    parser.add_argument(
+        "--claim",
+        action="append",
+        dest="claims",
+        metavar="ID",
+        help="accept only this claim (repeatable); the others keep their accepted baseline",
+    )
+
+
+def _only(prepared: list[PreparedCard], ids: list[str] | None) -> list[PreparedCard]:
+    """The cards narrowed to the named claims (all claims when no --claim was given)."""
+    if not ids:
+        return prepared
+    known = {claim.id for item in prepared for claim in item.claims}
+    for claim_id in ids:
+        if claim_id not in known:
+            raise ConfigError(
+                f"--claim {claim_id}: no such claim (known: {', '.join(sorted(known))})"
+            )
+    narrowed = [
+        dataclasses.replace(item, claims=tuple(c for c in item.claims if c.id in ids))
+        for item in prepared
+    ]
+    return [item for item in narrowed if item.claims]
 
 
 def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -25,6 +51,7 @@ def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         upstream_url=args.upstream_url,
         ref=args.ref,
         cache_dir=args.cache_dir,
+        claims=args.claims,
         stdout=stdout,
         stderr=stderr,
     )
@@ -39,8 +66,10 @@ def run(
     cache_dir: str | None,
     stdout: TextIO,
     stderr: TextIO,
+    claims: list[str] | None = None,
 ) -> int:
     config, prepared = prepare(config_path, card, upstream_url, ref)
+    prepared = _only(prepared, claims)
     results = check_all(
         prepared, cache_dir_or(cache_dir), lambda line: print(line, file=stderr), use_baseline=False
     )
@@ -54,7 +83,8 @@ def run(
                     printable(f"{item.card.id}: cannot accept {r.claim.id}: {r.verdict.message}")
                     + "\n"
                 )
-            stderr.write(f"{item.card.id}: nothing recorded\n")
+            hint = "" if claims else " (to accept the claims you reviewed, name them: --claim ID)"
+            stderr.write(f"{item.card.id}: nothing recorded{hint}\n")
             code = 2
             continue
         previous = item.snapshot
@@ -64,7 +94,11 @@ def run(
             ref=item.spec.ref,
             commit=result.commit,
             blobs=dict(result.blobs),
-            claims={r.claim.id: r.facts for r in result.results},
+            # Claims not named with --claim keep the baseline a person accepted before.
+            claims={
+                **(previous.claims if previous else {}),
+                **{r.claim.id: r.facts for r in result.results},
+            },
             verified_on=previous.verified_on if previous else None,
             accepted_on=today,
             extra=previous.extra if previous else {},
