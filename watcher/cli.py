@@ -17,7 +17,7 @@ from types import ModuleType
 from watcher import __version__
 from watcher.errors import WatcherError
 
-COMMANDS = ("verify", "accept")
+COMMANDS = ("verify", "accept", "schedule")
 
 
 def _command(name: str) -> ModuleType:

@@ -1,0 +1,257 @@
+"""Save what a verify run wrote: one commit of exactly those files, pushed with rebase-and-retry.
+
+The GitHub Action and `watcher schedule` both go through here, so "saved" means the same in
+both. A push that still fails after the retries is an error (exit 2): a run that moved dates but
+saved nothing must never look green.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import git
+from git.exc import GitCommandError
+
+from watcher.actions.report import CardReport, printable
+from watcher.errors import WatcherError
+from watcher.upstream.urls import redact
+
+BOT_NAME = "github-actions[bot]"
+BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+PUSH_ATTEMPTS = 3
+_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GIT_EDITOR": "true"}
+_BEHIND = ("fetch first", "non-fast-forward")
+
+
+class SaveError(WatcherError):
+    """The run's changes could not be committed or pushed; the message says what is left where."""
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    commit: str | None  # None: nothing changed, nothing committed
+    pushed: bool
+    target: str | None  # remote/branch pushed to
+    error: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        document: dict[str, object] = {
+            "commit": self.commit,
+            "pushed": self.pushed,
+            "target": self.target,
+        }
+        if self.error is not None:
+            document["error"] = self.error
+        return document
+
+
+def _detail(exc: GitCommandError) -> str:
+    lines = [line.strip() for line in str(exc.stderr or "").splitlines() if line.strip()]
+    useful = [line for line in lines if line.startswith(("!", "error", "fatal", "hint: Updates"))]
+    text = "; ".join(useful[:3] or lines[-2:]) or f"git exited with {exc.status}"
+    return printable(redact(text.strip("'\" ")))
+
+
+class ProjectRepo:
+    """The git checkout holding the cards and snapshots (not the upstream clone)."""
+
+    def __init__(self, root: Path) -> None:
+        try:
+            self.repo = git.Repo(root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise SaveError(
+                f"--commit: {root} is not inside a git checkout; clone the project or drop --commit"
+            ) from None
+        if self.repo.bare or self.repo.working_tree_dir is None:
+            raise SaveError(f"--commit: {root} is in a bare repository; use a checkout")
+        self.top = Path(self.repo.working_tree_dir).resolve()
+
+    def _git(self, *args: str) -> str:
+        identity: list[str] = []
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
+        return str(self.repo.git.execute(["git", *identity, *args], env=_GIT_ENV))
+
+    def check_ready(self, push: bool) -> None:
+        """Fail before verifying, not after: no identity to commit as, or nowhere to push."""
+        try:
+            self._git("var", "GIT_COMMITTER_IDENT")
+        except GitCommandError:
+            raise SaveError(
+                f"--commit: git has no committer identity in {self.top}; "
+                "set one with `git config user.name ...` and `git config user.email ...`"
+            ) from None
+        if push:
+            self.push_target()
+
+    def push_target(self) -> tuple[str, str, str]:
+        """(local branch, remote, remote branch): the branch's upstream, else origin/<same name>."""
+        if self.repo.head.is_detached:
+            raise SaveError("--push: HEAD is detached; check out the branch the bot should push")
+        branch = self.repo.active_branch
+        tracking = branch.tracking_branch()
+        if tracking is not None:
+            return branch.name, tracking.remote_name, tracking.remote_head
+        if "origin" not in [remote.name for remote in self.repo.remotes]:
+            raise SaveError(
+                f"--push: branch {branch.name} has no upstream and there is no remote 'origin'"
+            )
+        return branch.name, "origin", branch.name
+
+    def commit(self, paths: Sequence[Path], message: str) -> str | None:
+        """Commit exactly `paths` (other staged or edited files stay as they are); None if unchanged."""
+        rel = sorted({str(path.resolve().relative_to(self.top)) for path in paths})
+        if not rel:
+            return None
+        try:
+            self._git("add", "--", *rel)
+            if self.repo.head.is_valid():
+                try:
+                    self._git("diff", "--cached", "--quiet", "HEAD", "--", *rel)
+                    return None  # identical to HEAD: nothing to record
+                except GitCommandError as exc:
+                    if exc.status != 1:
+                        raise
+            self._git("commit", "--quiet", "-m", message, "--", *rel)
+        except GitCommandError as exc:
+            raise SaveError(
+                f"--commit: git could not commit {', '.join(rel)}: {_detail(exc)}"
+            ) from exc
+        return self.repo.head.commit.hexsha
+
+    def push(self, attempts: int, say: Callable[[str], None]) -> str:
+        """Push HEAD; when the remote moved meanwhile, fetch, rebase and try again (bounded)."""
+        local, remote, head = self.push_target()
+        target = f"{remote}/{head}"
+        for attempt in range(1, attempts + 1):
+            try:
+                self._git("push", "--porcelain", remote, f"HEAD:refs/heads/{head}")
+                return target
+            except GitCommandError as exc:
+                stderr = f"{exc.stdout or ''}\n{exc.stderr or ''}"
+                if "[rejected]" not in stderr or not any(why in stderr for why in _BEHIND):
+                    raise SaveError(
+                        f"--push: push to {target} failed: {_detail(exc)}; "
+                        f"commit {self.head()[:12]} is kept on local branch {local}, not pushed"
+                    ) from exc
+            if attempt == attempts:
+                break
+            say(
+                f"{target} moved meanwhile; rebasing onto it and retrying ({attempt}/{attempts - 1})"
+            )
+            self._rebase_onto(remote, head, local)
+            time.sleep(0.5 * attempt)  # another writer is active: give it a moment
+        raise SaveError(
+            f"--push: {target} kept moving; gave up after {attempts} push attempts; "
+            f"commit {self.head()[:12]} is kept on local branch {local}, not pushed; run again"
+        )
+
+    def _rebase_onto(self, remote: str, head: str, local: str) -> None:
+        tracking = f"refs/remotes/{remote}/{head}"
+        try:
+            self._git("fetch", "--no-tags", remote, f"+refs/heads/{head}:{tracking}")
+        except GitCommandError as exc:
+            raise SaveError(
+                f"--push: could not fetch {remote}/{head} to rebase onto: {_detail(exc)}; "
+                f"commit {self.head()[:12]} is kept on local branch {local}, not pushed"
+            ) from exc
+        try:
+            self._git("rebase", "--quiet", tracking)
+        except GitCommandError as exc:
+            in_progress = any(
+                (Path(self.repo.git_dir) / name).exists()
+                for name in ("rebase-merge", "rebase-apply")
+            )
+            if in_progress:
+                self._git("rebase", "--abort")
+            why = "its changes conflict with ours" if in_progress else _detail(exc)
+            raise SaveError(
+                f"--push: cannot rebase onto {remote}/{head}: {why}; rebase aborted, "
+                f"commit {self.head()[:12]} is kept on local branch {local}, not pushed; "
+                "pull, resolve and run verify again"
+            ) from exc
+
+    def head(self) -> str:
+        return self.repo.head.commit.hexsha
+
+
+def commit_message(reports: Sequence[CardReport], cards: Sequence[str]) -> str:
+    """Subject names the card(s) and upstream commit; the body lists every claim and date moved."""
+    saved = [report for report in reports if report.result.card.id in cards]
+    if len(saved) == 1:
+        only = saved[0].result
+        subject = f"watcher: verified {only.card.id} at {(only.commit or '?')[:12]} [skip ci]"
+    else:
+        names = ", ".join(report.result.card.id for report in saved) or "no card"
+        subject = f"watcher: verified {len(saved)} cards: {names} [skip ci]"
+    body: list[str] = []
+    for report in saved:
+        result = report.result
+        body += [
+            f"Card: {result.card.id}",
+            f"Upstream: {redact(report.url)} {report.ref} @ {result.commit}",
+            "Claims:",
+            *(f"- {item.claim.id}: {item.verdict.status}" for item in result.results),
+        ]
+        if report.dates:
+            body += ["Last Verified:", *(f"- {d.source}: {d.old} -> {d.new}" for d in report.dates)]
+        body.append("")
+    return printable("\n".join([subject, "", *body]).rstrip() + "\n")
+
+
+def save(
+    root: Path,
+    written: Sequence[Path],
+    reports: Sequence[CardReport],
+    *,
+    push: bool,
+    say: Callable[[str], None],
+    attempts: int = PUSH_ATTEMPTS,
+) -> SaveOutcome:
+    """Commit the files this run wrote and, when asked, push. Failures come back in `error`."""
+    sha: str | None = None
+    try:
+        project = ProjectRepo(root)
+        cards = [report.result.card.id for report in reports if report.result.status == "verified"]
+        sha = project.commit(written, commit_message(reports, cards))
+        if sha is None:
+            say("nothing changed; nothing committed")
+        else:
+            say(f"committed {sha[:12]} ({len(written)} file(s) written by this run)")
+        if not push:
+            return SaveOutcome(sha, False, None)
+        target = project.push(attempts, say)
+        # A rebase gives our commit a new id: report the one that landed.
+        sha = project.head() if sha else None
+        say(f"pushed: {target} is at {project.head()[:12]}")
+        return SaveOutcome(sha, True, target)
+    except SaveError as exc:
+        say(f"error: {exc}")
+        return SaveOutcome(sha, False, None, str(exc))
+
+
+def save_run(
+    root: Path,
+    written: Sequence[Path],
+    reports: Sequence[CardReport],
+    push: bool,
+    dry_run: bool,
+    lines: list[str],
+    human: TextIO,
+) -> dict[str, object]:
+    """`verify --commit [--push]`: save, say each step on `human` and in `lines` (for the job
+    summary), and return the JSON report's `saved` block (with `error` when saving failed)."""
+
+    def say(line: str) -> None:
+        lines.append(line)
+        human.write(f"watcher: {line}\n")
+
+    if dry_run:
+        say("dry run: nothing written, nothing committed")
+        return SaveOutcome(None, False, None).to_json()
+    return save(root, written, reports, push=push, say=say).to_json()
