@@ -6,9 +6,10 @@ import io
 import json
 import re
 from pathlib import Path
+from shlex import quote
 
 import pytest
-from support import CARD, CARD_ID, PASSTHROUGH, Project, git
+from support import CARD, CARD_ID, GIT_ENV, PASSTHROUGH, Project, git
 
 from watcher.actions.git_commit import save
 from watcher.commands import verify
@@ -59,6 +60,29 @@ class Remote:
         git(self.other, "commit", "-q", "-m", message)
         git(self.other, "push", "-q", "origin", "main")
         return self.head()
+
+    def push_from_other_during_commit(
+        self, checkout: Path, rel: str, edit: str | None = None, message: str = "other"
+    ) -> None:
+        """The same, from a post-commit hook in `checkout`: the remote moves after watcher's
+        commit and before its push, past the catch-up that --push does before verifying."""
+        staged = self.other.parent / "staged-edit"
+        target = self.other / rel
+        text = target.read_text(encoding="utf-8") if target.exists() else ""
+        staged.write_text(edit if edit is not None else text + "another line\n", encoding="utf-8")
+        identity = "".join(f"export {key}={quote(value)}\n" for key, value in GIT_ENV.items())
+        hook = checkout / ".git" / "hooks" / "post-commit"
+        hook.write_text(
+            "#!/bin/sh\n"
+            'rm -f "$0"\n'  # once: the rebase that follows must not move the remote again
+            "unset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE GIT_PREFIX\n"
+            f"{identity}"
+            f"cd {quote(str(self.other))} && git pull -q --ff-only && "
+            f"cp {quote(str(staged))} {quote(rel)} && git add -A && "
+            f"git commit -q -m {quote(message)} && git push -q origin main\n",
+            encoding="utf-8",
+        )
+        hook.chmod(0o755)
 
     def show(self, rev: str, rel: str) -> str:
         return git(self.path, "show", f"{rev}:{rel}")
@@ -163,17 +187,33 @@ def test_push_as_the_actions_bot(project: Project, remote: Remote, tmp_path: Pat
     assert f"pushed: origin/main is at {head[:12]}" in summary.read_text()
 
 
+def test_the_branch_is_brought_up_to_date_before_verifying(
+    project: Project, remote: Remote
+) -> None:
+    edited = project.card_text().replace("## Changelog", "## Changelog\n\n- a maintainer's note", 1)
+    theirs = remote.push_from_other(CARD, edited, "maintainer edits the card")
+    code, out, err = run(project, "--commit", "--push")
+    assert code == 0, out + err
+    assert "watcher: main brought up to date with origin/main (1 new commit(s))" in err
+    assert "moved meanwhile" not in out
+    # The run checked and dated the card as it is now, and committed on top of that.
+    assert git(remote.path, "rev-parse", "main~1") == theirs
+    pushed = remote.show("main", CARD)
+    assert "- a maintainer's note" in pushed
+    assert f"| {ROW_LLM} | Primary source | {TODAY} |" in pushed
+
+
 def test_a_push_rejected_because_the_remote_moved_is_rebased_and_retried(
     project: Project, remote: Remote
 ) -> None:
-    theirs = remote.push_from_other("README.md", message="someone else's change")
+    remote.push_from_other_during_commit(project.root, "README.md", message="someone else's change")
     code, out, err = run(project, "--commit", "--push")
     assert code == 0, out + err
     assert "origin/main moved meanwhile; rebasing onto it and retrying (1/2)" in out
     head = remote.head()
     assert head == git(project.root, "rev-parse", "HEAD")
-    assert git(remote.path, "rev-parse", "main~1") == theirs  # ours on top of theirs, linear
-    assert sorted(changed_files(remote.path, "main")) == [CARD, SNAPSHOT]
+    assert git(remote.path, "log", "-1", "--format=%s", "main~1") == "someone else's change"
+    assert sorted(changed_files(remote.path, "main")) == [CARD, SNAPSHOT]  # ours on top, linear
     assert remote.show("main", "README.md").endswith("another line")
     assert f"| {ROW_LLM} | Primary source | {TODAY} |" in remote.show("main", CARD)
     assert git(project.root, "status", "--porcelain") == ""
@@ -187,13 +227,16 @@ def test_a_conflicting_change_fails_clearly_and_leaves_the_checkout_sane(
         f"| {ROW_LLM} | Primary source | 2026-04-19 |",
         f"| {ROW_LLM} | Primary source | 2026-11-01 |",
     )
-    theirs = remote.push_from_other(CARD, card, "hand-verified")
+    remote.push_from_other_during_commit(project.root, CARD, card, "hand-verified")
     code, out, err = run(project, "--commit", "--push")
     assert code == 2, out + err
+    theirs = remote.head()
+    assert git(remote.path, "log", "-1", "--format=%s", "main") == "hand-verified"
     line = next(line for line in out.splitlines() if line.startswith("watcher: error:"))
     ours = git(project.root, "rev-parse", "HEAD")
     assert "cannot rebase onto origin/main: its changes conflict with ours; rebase aborted" in line
     assert f"commit {ours[:12]} is kept on local branch main, not pushed" in line
+    assert line.endswith("pull, resolve and run verify again")
     assert remote.head() == theirs  # nothing of ours reached the remote
     git_dir = project.root / ".git"
     assert not (git_dir / "rebase-merge").exists() and not (git_dir / "rebase-apply").exists()
@@ -215,15 +258,33 @@ def test_retries_are_bounded(project: Project, remote: Remote) -> None:
     assert remote.head() != outcome.commit
 
 
-def test_a_push_that_fails_for_another_reason_is_exit_2(project: Project, remote: Remote) -> None:
-    git(project.root, "remote", "set-url", "origin", str(project.root.parent / "gone.git"))
+def test_a_push_refused_by_the_remote_is_exit_2_and_the_commit_stays_local(
+    project: Project, remote: Remote
+) -> None:
+    hook = remote.path / "hooks" / "pre-receive"  # like a protected branch on GitHub
+    hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+    before = remote.head()
     code, out, _err = run(project, "--commit", "--push")
     assert code == 2
     line = next(line for line in out.splitlines() if line.startswith("watcher: error:"))
     assert line.startswith("watcher: error: --push: push to origin/main failed:")
+    assert "pre-receive hook declined" in line
     assert "is kept on local branch main, not pushed" in line
-    # The verification itself happened and was committed locally.
-    assert changed_files(project.root) == [CARD, SNAPSHOT]
+    assert "moved meanwhile" not in out  # refused is not behind: no pointless retries
+    assert remote.head() == before
+    assert changed_files(project.root) == [CARD, SNAPSHOT]  # verified and committed locally
+
+
+def test_an_unreachable_remote_stops_the_run_before_verifying(
+    project: Project, remote: Remote
+) -> None:
+    git(project.root, "remote", "set-url", "origin", str(project.root.parent / "gone.git"))
+    card = project.card.read_bytes()
+    code, _out, err = run(project, "--commit", "--push")
+    assert code == 2
+    assert "--push: could not fetch origin/main:" in err and "nothing verified" in err
+    assert project.card.read_bytes() == card and not project.snapshot.exists()
 
 
 def test_push_needs_commit(project: Project, remote: Remote) -> None:

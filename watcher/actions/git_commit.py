@@ -51,10 +51,18 @@ class SaveOutcome:
 
 
 def _detail(exc: GitCommandError) -> str:
-    lines = [line.strip() for line in str(exc.stderr or "").splitlines() if line.strip()]
-    useful = [line for line in lines if line.startswith(("!", "error", "fatal", "hint: Updates"))]
+    """The lines of git's output that say what went wrong, on one line, credentials hidden."""
+    lines = [
+        line.strip()
+        for stream in (exc.stdout, exc.stderr)
+        for line in str(stream or "").splitlines()
+        if line.strip()
+    ]
+    # `push --porcelain` reports a refused ref on stdout: "!<TAB>src:dst<TAB>[rejected] (why)".
+    useful = [line.split("\t")[-1] if line.startswith("!") else line for line in lines]
+    useful = [line for line in useful if line.startswith(("[", "error", "fatal"))]
     text = "; ".join(useful[:3] or lines[-2:]) or f"git exited with {exc.status}"
-    return printable(redact(text.strip("'\" ")))
+    return printable(redact(text))
 
 
 class ProjectRepo:
@@ -77,8 +85,9 @@ class ProjectRepo:
             identity = ["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}"]
         return str(self.repo.git.execute(["git", *identity, *args], env=_GIT_ENV))
 
-    def check_ready(self, push: bool) -> None:
-        """Fail before verifying, not after: no identity to commit as, or nowhere to push."""
+    def check_ready(self, push: bool, say: Callable[[str], None]) -> None:
+        """Before verifying: an identity to commit as and, with `push`, the branch brought up to
+        date with its remote, so the run checks the cards and config as they are now."""
         try:
             self._git("var", "GIT_COMMITTER_IDENT")
         except GitCommandError:
@@ -87,7 +96,28 @@ class ProjectRepo:
                 "set one with `git config user.name ...` and `git config user.email ...`"
             ) from None
         if push:
-            self.push_target()
+            self._catch_up(say)
+
+    def _catch_up(self, say: Callable[[str], None]) -> None:
+        local, remote, head = self.push_target()
+        try:
+            tracking = self._fetch(remote, head)
+        except GitCommandError as exc:
+            if "couldn't find remote ref" in str(exc.stderr):
+                return  # a branch the remote does not have yet: the push creates it
+            raise SaveError(
+                f"--push: could not fetch {remote}/{head}: {_detail(exc)}; nothing verified"
+            ) from exc
+        behind = int(self._git("rev-list", "--count", f"HEAD..{tracking}"))
+        if not behind:
+            return
+        problem = self._rebase(tracking)  # a fast-forward unless an earlier push failed
+        if problem:
+            raise SaveError(
+                f"--push: cannot bring {local} up to date with {remote}/{head} before verifying: "
+                f"{problem}; nothing verified; sort out the checkout (git status) and run again"
+            )
+        say(f"watcher: {local} brought up to date with {remote}/{head} ({behind} new commit(s))")
 
     def push_target(self) -> tuple[str, str, str]:
         """(local branch, remote, remote branch): the branch's upstream, else origin/<same name>."""
@@ -105,7 +135,14 @@ class ProjectRepo:
 
     def commit(self, paths: Sequence[Path], message: str) -> str | None:
         """Commit exactly `paths` (other staged or edited files stay as they are); None if unchanged."""
-        rel = sorted({str(path.resolve().relative_to(self.top)) for path in paths})
+        try:
+            rel = sorted({str(path.resolve().relative_to(self.top)) for path in paths})
+        except ValueError:
+            outside = ", ".join(str(path) for path in paths)
+            raise SaveError(
+                f"--commit: not all of {outside} are inside the checkout {self.top}; "
+                "keep cards and snapshots in the repository"
+            ) from None
         if not rel:
             return None
         try:
@@ -151,17 +188,16 @@ class ProjectRepo:
             f"commit {self.head()[:12]} is kept on local branch {local}, not pushed; run again"
         )
 
-    def _rebase_onto(self, remote: str, head: str, local: str) -> None:
+    def _fetch(self, remote: str, head: str) -> str:
         tracking = f"refs/remotes/{remote}/{head}"
-        try:
-            self._git("fetch", "--no-tags", remote, f"+refs/heads/{head}:{tracking}")
-        except GitCommandError as exc:
-            raise SaveError(
-                f"--push: could not fetch {remote}/{head} to rebase onto: {_detail(exc)}; "
-                f"commit {self.head()[:12]} is kept on local branch {local}, not pushed"
-            ) from exc
+        self._git("fetch", "--no-tags", remote, f"+refs/heads/{head}:{tracking}")
+        return tracking
+
+    def _rebase(self, tracking: str) -> str | None:
+        """Rebase HEAD onto `tracking`; on failure abort, leave HEAD as it was, say why."""
         try:
             self._git("rebase", "--quiet", tracking)
+            return None
         except GitCommandError as exc:
             in_progress = any(
                 (Path(self.repo.git_dir) / name).exists()
@@ -169,12 +205,23 @@ class ProjectRepo:
             )
             if in_progress:
                 self._git("rebase", "--abort")
-            why = "its changes conflict with ours" if in_progress else _detail(exc)
+                return "its changes conflict with ours; rebase aborted"
+            return _detail(exc)
+
+    def _rebase_onto(self, remote: str, head: str, local: str) -> None:
+        kept = f"commit {self.head()[:12]} is kept on local branch {local}, not pushed"
+        try:
+            tracking = self._fetch(remote, head)
+        except GitCommandError as exc:
             raise SaveError(
-                f"--push: cannot rebase onto {remote}/{head}: {why}; rebase aborted, "
-                f"commit {self.head()[:12]} is kept on local branch {local}, not pushed; "
-                "pull, resolve and run verify again"
+                f"--push: could not fetch {remote}/{head} to rebase onto: {_detail(exc)}; {kept}"
             ) from exc
+        problem = self._rebase(tracking)
+        if problem:
+            raise SaveError(
+                f"--push: cannot rebase onto {remote}/{head}: {problem}, {kept}; "
+                "pull, resolve and run verify again"
+            )
 
     def head(self) -> str:
         return self.repo.head.commit.hexsha

@@ -110,10 +110,10 @@ def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise ConfigError("--json -: a schedule runs many times; give a file path for the report")
     if args.push and not args.commit:
         raise ConfigError("--push needs --commit (it pushes the commit that --commit makes)")
-    # Fail now rather than at the first run: config, cards, snapshots, where commits would go.
-    config, _ = prepare(args.config, args.card, args.upstream_url, args.ref)
+    # Fail now rather than at the first run: where commits would go, config, cards, snapshots.
     if args.commit and not args.dry_run:
-        ProjectRepo(config.root).check_ready(args.push)
+        ProjectRepo(args.config.resolve().parent).check_ready(args.push, verify.stderr_line(stderr))
+    config, _ = prepare(args.config, args.card, args.upstream_url, args.ref)
     options = verify.run_options(args)
     options["config_path"] = args.config.resolve()
     scheduler = service.build(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
@@ -130,6 +131,10 @@ def _act(
     return report
 
 
+def stderr_line(stderr: TextIO) -> Callable[[str], None]:
+    return lambda line: print(line, file=stderr)
+
+
 def run(
     *,
     config_path: Path,
@@ -154,18 +159,14 @@ def run(
     lock: AbstractContextManager[None] = (
         nullcontext()
         if dry_run
-        else run_lock(
-            cache_dir_or(cache_dir), config_path, lock_wait, lambda line: print(line, file=stderr)
-        )
+        else run_lock(cache_dir_or(cache_dir), config_path, lock_wait, stderr_line(stderr))
     )
     with lock:
+        if commit and not dry_run:  # before reading the cards, and before work that would be lost
+            ProjectRepo(config_path.resolve().parent).check_ready(push, stderr_line(stderr))
         config, prepared = prepare(config_path, card, upstream_url, ref)
-        if commit and not dry_run:
-            ProjectRepo(config.root).check_ready(push)  # before any work that would be lost
         human = stderr if json_out == "-" else stdout
-        results = check_all(
-            prepared, cache_dir_or(cache_dir), lambda line: print(line, file=stderr)
-        )
+        results = check_all(prepared, cache_dir_or(cache_dir), stderr_line(stderr))
         written: list[Path] = []
         reports = [
             _act(config, item, result, day, dry_run, written)
