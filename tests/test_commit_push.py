@@ -11,7 +11,7 @@ from shlex import quote
 import pytest
 from support import CARD, CARD_ID, GIT_ENV, PASSTHROUGH, Project, git
 
-from watcher.actions.git_commit import save
+from watcher.actions.save_run import save
 from watcher.commands import verify
 
 TODAY = "2026-11-27"

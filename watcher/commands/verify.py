@@ -13,8 +13,9 @@ from typing import Any, TextIO
 from watcher.actions import summary
 from watcher.actions.atomic import write_atomic
 from watcher.actions.card_dates import plan_dates, write_card
-from watcher.actions.git_commit import ProjectRepo, save_run
+from watcher.actions.git_commit import ProjectRepo
 from watcher.actions.report import CardReport, console, exit_code, overall, to_json
+from watcher.actions.save_run import save_run
 from watcher.actions.snapshots import Snapshot, save_snapshot, snapshot_path
 from watcher.commands.common import (
     PreparedCard,
