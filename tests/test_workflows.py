@@ -139,7 +139,8 @@ def verify_step_script() -> str:
 
 
 def run_step(tmp_path: Path, exit_code: int, **inputs: str) -> tuple[int, str, list[str], str]:
-    """Run the workflow's verify script with a stand-in `watcher` that exits `exit_code`."""
+    """Run the workflow's verify script as the runner does (bash -eo pipefail), with a
+    stand-in `watcher` that exits `exit_code`."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     fake = bin_dir / "watcher"
@@ -156,7 +157,7 @@ def run_step(tmp_path: Path, exit_code: int, **inputs: str) -> tuple[int, str, l
         "DRY_RUN": inputs.get("dry_run", ""),
     }
     done = subprocess.run(
-        ["bash", "-e", "-c", verify_step_script()],
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", verify_step_script()],
         env=env,
         capture_output=True,
         text=True,
