@@ -113,7 +113,7 @@ def test_unsafe_upstream_urls_are_refused_before_git_runs(
     project: Project, url: str, says: str
 ) -> None:
     assert_refused(project, "--upstream-url", url, says=says)
-    assert not project.cache.exists()
+    assert not (project.cache / "repos").exists()  # git never ran (only the run lock exists)
 
 
 def test_bad_today_is_refused(project: Project) -> None:

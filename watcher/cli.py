@@ -17,7 +17,7 @@ from types import ModuleType
 from watcher import __version__
 from watcher.errors import WatcherError
 
-COMMANDS = ("verify", "accept", "coverage", "history", "bisect")
+COMMANDS = ("verify", "accept", "coverage", "history", "bisect", "schedule")
 
 
 def _command(name: str) -> ModuleType:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+from watcher.actions import summary
 from watcher.actions.alerts import file_issues, issue_settings
 from watcher.actions.atomic import write_atomic
 from watcher.actions.card_dates import plan_dates, write_card
+from watcher.actions.git_commit import ProjectRepo
+from watcher.actions.health import health_path
 from watcher.actions.report import CardReport, console, exit_code, overall, printable, to_json
+from watcher.actions.save_run import save_run
 from watcher.actions.snapshots import Snapshot, save_snapshot, snapshot_path
 from watcher.commands.common import (
     PreparedCard,
@@ -20,7 +27,8 @@ from watcher.commands.common import (
     prepare,
     today_or,
 )
-from watcher.config import Config
+from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
+from watcher.config import Config, ConfigError
 from watcher.orchestrator import CardResult
 
 HELP = "check every claim against upstream; move dates only when the card verified"
@@ -29,6 +37,11 @@ HELP = "check every claim against upstream; move dates only when the card verifi
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
     parser.add_argument("--today", help="date to write (YYYY-MM-DD, default: today in UTC)")
+    add_run_options(parser)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options `watcher schedule` passes on to every run, too."""
     parser.add_argument(
         "--dry-run", action="store_true", help="write nothing; print what would change"
     )
@@ -38,26 +51,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", dest="json_out", metavar="PATH|-", help="write the JSON report (- : stdout only)"
     )
-
-
-def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    return run(
-        config_path=args.config,
-        card=args.card,
-        upstream_url=args.upstream_url,
-        ref=args.ref,
-        cache_dir=args.cache_dir,
-        today=args.today,
-        dry_run=args.dry_run,
-        no_issues=args.no_issues,
-        json_out=args.json_out,
-        stdout=stdout,
-        stderr=stderr,
+    parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="commit the card and snapshot changes this run wrote (one commit, nothing if unchanged)",
+    )
+    parser.add_argument(
+        "--push",
+        action="store_true",
+        help="with --commit: push it, rebasing and retrying if the branch moved meanwhile",
+    )
+    parser.add_argument(
+        "--lock-wait",
+        type=float,
+        default=DEFAULT_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"wait this long for another run on this project to finish (default: {DEFAULT_WAIT_SECONDS:.0f})",
     )
 
 
+def run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of `run` that come from the command line (all but --today)."""
+    return {
+        "config_path": args.config,
+        "card": args.card,
+        "upstream_url": args.upstream_url,
+        "ref": args.ref,
+        "cache_dir": args.cache_dir,
+        "dry_run": args.dry_run,
+        "no_issues": args.no_issues,
+        "json_out": args.json_out,
+        "commit": args.commit,
+        "push": args.push,
+        "lock_wait": args.lock_wait,
+    }
+
+
+def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return run(**run_options(args), today=args.today, stdout=stdout, stderr=stderr)
+
+
 def _act(
-    config: Config, item: PreparedCard, result: CardResult, today: str, dry_run: bool
+    config: Config,
+    item: PreparedCard,
+    result: CardResult,
+    today: str,
+    dry_run: bool,
+    written: list[Path],
 ) -> CardReport:
     report = CardReport(
         result, item.spec.url, item.spec.ref, item.web_url, unchecked=item.unchecked()
@@ -88,9 +128,14 @@ def _act(
         return report
     if changes:
         write_card(item.card.path, text, before, changes)
-    save_snapshot(config.snapshots_dir, snapshot)
+        written.append(item.card.path)
+    written.append(save_snapshot(config.snapshots_dir, snapshot))
     report.dates_note = f"moved {len(changes)} date(s); snapshot {target.name} updated"
     return report
+
+
+def stderr_line(stderr: TextIO) -> Callable[[str], None]:
+    return lambda line: print(line, file=stderr)
 
 
 def run(
@@ -106,42 +151,62 @@ def run(
     json_out: str | None,
     stdout: TextIO,
     stderr: TextIO,
+    commit: bool = False,
+    push: bool = False,
+    lock_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> int:
     day = today_or(today)
-    config, prepared = prepare(config_path, card, upstream_url, ref)
-    github = issue_settings(config, no_issues)  # bad GitHub settings stop the run here, offline
-    human = stderr if json_out == "-" else stdout
-    results = check_all(
-        prepared,
-        cache_dir_or(cache_dir),
-        lambda line: print(line, file=stderr),
-        progress=stderr,
-        find_first=True,
+    if push and not commit:
+        raise ConfigError("--push needs --commit (it pushes the commit that --commit makes)")
+    # A dry run writes nothing, so it need not wait for (or hold up) a run that does.
+    lock: AbstractContextManager[None] = (
+        nullcontext()
+        if dry_run
+        else run_lock(cache_dir_or(cache_dir), config_path, lock_wait, stderr_line(stderr))
     )
-    reports = [
-        _act(config, item, result, day, dry_run)
-        for item, result in zip(prepared, results, strict=True)
-    ]
-    human.write(console(reports))
-    code = exit_code(overall(reports))
-
-    def say(line: str) -> None:
-        human.write(printable(line) + "\n")
-
-    if github is not None:
-        floor = file_issues(
-            config=config,
-            settings=github,
-            reports=reports,
-            baselines={p.card.id: p.snapshot.commit if p.snapshot else None for p in prepared},
-            today=day,
-            dry_run=dry_run,
-            say=say,
+    with lock:
+        if commit and not dry_run:  # before reading the cards, and before work that would be lost
+            ProjectRepo(config_path.resolve().parent).check_ready(push, stderr_line(stderr))
+        config, prepared = prepare(config_path, card, upstream_url, ref)
+        github = issue_settings(config, no_issues)  # bad GitHub settings stop the run here, offline
+        human = stderr if json_out == "-" else stdout
+        results = check_all(
+            prepared, cache_dir_or(cache_dir), stderr_line(stderr), progress=stderr, find_first=True
         )
-        code = max(code, floor)
-    document = json.dumps(to_json(reports), indent=2, ensure_ascii=False) + "\n"
-    if json_out == "-":
-        stdout.write(document)
-    elif json_out:
-        write_atomic(Path(json_out), document)
-    return code
+        written: list[Path] = []
+        reports = [
+            _act(config, item, result, day, dry_run, written)
+            for item, result in zip(prepared, results, strict=True)
+        ]
+        human.write(summary.shielded(console(reports), os.environ))
+        code = exit_code(overall(reports))
+
+        issue_lines: list[str] = []  # shown after the verdicts, in one shielded block
+
+        if github is not None:
+            floor = file_issues(
+                config=config,
+                settings=github,
+                reports=reports,
+                baselines={p.card.id: p.snapshot.commit if p.snapshot else None for p in prepared},
+                today=day,
+                dry_run=dry_run,
+                say=lambda line: issue_lines.append(printable(line) + "\n"),
+            )
+            code = max(code, floor)
+            if issue_lines:
+                human.write(summary.shielded("".join(issue_lines), os.environ))
+            if health_path(config.snapshots_dir).exists():
+                written.append(health_path(config.snapshots_dir))  # the failure count travels too
+        document = to_json(reports)
+        saved: list[str] = []
+        if commit:
+            document["saved"] = save_run(config.root, written, reports, push, dry_run, saved, human)
+            code = 2 if "error" in document["saved"] else code
+        rendered = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        if json_out == "-":
+            stdout.write(rendered)
+        elif json_out:
+            write_atomic(Path(json_out), rendered)
+        summary.publish(reports, saved, human, stderr, os.environ)
+        return code

@@ -1,0 +1,1 @@
+"""Self-hosted scheduling: cron expressions with cron's meaning, and the foreground scheduler."""
