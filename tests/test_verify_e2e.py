@@ -232,3 +232,19 @@ def test_messages_endpoint_with_auth_on_the_decorator_only_still_passes(project:
         r"PASS\s+messages-endpoint-authenticated\s+/v1/messages \[POST\] -> anthropic_response, decorator user_api_key_auth",
         result.out,
     )
+
+
+def test_hostile_route_paths_cannot_fake_console_lines(project: Project) -> None:
+    evil = "/x\\n  PASS   passthrough-routes-authenticated  all good\\x1b[2J\\u202e/{p:path}"
+    text = project.upstream.read(PASSTHROUGH)
+    text += f'\n\n@router.api_route("{evil}", methods=["GET"])\nasync def evil_route(request: Request):\n    return None\n'
+    project.upstream.commit({PASSTHROUGH: text}, "hostile route")
+    result = project.run("verify", "--today", TODAY)
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert not any(line.startswith("  PASS   passthrough-routes-authenticated") for line in lines)
+    assert "\x1b" not in result.out and "\u202e" not in result.out
+    assert (
+        "/x\\n  PASS   passthrough-routes-authenticated  all good\\x1b[2J\\u202e/{p:path}"
+        in result.out
+    )

@@ -13,14 +13,26 @@ from watcher.claims import Evidence
 from watcher.history.interface import CommitRef, FirstChange
 from watcher.orchestrator import CardResult
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls (escape sequences) and the invisible or bidirectional marks that make text read
+# differently from what it is. Newlines are legitimate in printable() and escaped by one_line().
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_CONSOLE_EVIDENCE = 6
 MAX_CONSOLE_DIFF = 12
 
 
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """Upstream text on a console line: a newline in a route path must not fake a report line."""
+    return printable(text).replace("\r", "\\r").replace("\n", "\\n")
+
+
 def printable(text: str) -> str:
     """Upstream text is hostile: no terminal escape sequences reach the console."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escape, text)
 
 
 @dataclass
@@ -179,10 +191,9 @@ def console(reports: list[CardReport]) -> str:
             for evidence in verdict.evidence[:MAX_CONSOLE_EVIDENCE]:
                 where = f"{evidence.path}:{evidence.line}" if evidence.line else evidence.path
                 link = report.permalink(evidence)
-                lines.append(
-                    f"         {where}  {evidence.note}"
-                    + (f"\n           {link}" if link and link != where else "")
-                )
+                lines.append(f"         {where}  {evidence.note}")
+                if link and link != where:
+                    lines.append(f"           {link}")
             if len(verdict.evidence) > MAX_CONSOLE_EVIDENCE:
                 lines.append(
                     f"         ... {len(verdict.evidence) - MAX_CONSOLE_EVIDENCE} more in the JSON report"
@@ -205,4 +216,4 @@ def console(reports: list[CardReport]) -> str:
         # JSON report list every statement.
         summary = coverage_report.summary(report.coverage())
         lines.append(f"  coverage  {summary} (details: watcher coverage)")
-    return printable("\n".join(lines)) + "\n"
+    return "".join(one_line(line) + "\n" for line in lines)

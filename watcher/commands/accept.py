@@ -11,6 +11,7 @@ from typing import TextIO
 from watcher.actions.report import printable
 from watcher.actions.snapshots import Snapshot, save_snapshot
 from watcher.commands.common import PreparedCard, add_common, cache_dir_or, check_all, prepare
+from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
 from watcher.config import ConfigError
 
 HELP = "record the current upstream facts as the accepted baseline (after reviewing a drift)"
@@ -68,45 +69,58 @@ def run(
     stderr: TextIO,
     claims: list[str] | None = None,
 ) -> int:
-    config, prepared = prepare(config_path, card, upstream_url, ref)
-    prepared = _only(prepared, claims)
-    results = check_all(
-        prepared, cache_dir_or(cache_dir), lambda line: print(line, file=stderr), use_baseline=False
-    )
-    code = 0
-    today = dt.datetime.now(dt.UTC).date().isoformat()
-    for item, result in zip(prepared, results, strict=True):
-        missing = [r for r in result.results if r.facts is None]
-        if missing or result.commit is None:
-            for r in missing:
-                stderr.write(
-                    printable(f"{item.card.id}: cannot accept {r.claim.id}: {r.verdict.message}")
-                    + "\n"
-                )
-            hint = "" if claims else " (to accept the claims you reviewed, name them: --claim ID)"
-            stderr.write(f"{item.card.id}: nothing recorded{hint}\n")
-            code = 2
-            continue
-        previous = item.snapshot
-        snapshot = Snapshot(
-            card=item.card.id,
-            url=item.spec.url,
-            ref=item.spec.ref,
-            commit=result.commit,
-            blobs=dict(result.blobs),
-            # Claims not named with --claim keep the baseline a person accepted before.
-            claims={
-                **(previous.claims if previous else {}),
-                **{r.claim.id: r.facts for r in result.results},
-            },
-            verified_on=previous.verified_on if previous else None,
-            accepted_on=today,
-            extra=previous.extra if previous else {},
+    # accept writes snapshots: it waits for (and holds off) a verify of the same project.
+
+    def say(line: str) -> None:
+        print(line, file=stderr)
+
+    with run_lock(cache_dir_or(cache_dir), config_path, DEFAULT_WAIT_SECONDS, say):
+        config, prepared = prepare(config_path, card, upstream_url, ref)
+        prepared = _only(prepared, claims)
+        results = check_all(
+            prepared,
+            cache_dir_or(cache_dir),
+            lambda line: print(line, file=stderr),
+            use_baseline=False,
         )
-        path = save_snapshot(config.snapshots_dir, snapshot)
-        stdout.write(f"{item.card.id}: accepted facts at {result.commit[:12]} into {path}\n")
-        for r in result.results:
-            if r.verdict.status != "pass":
-                line = f"  {r.verdict.status.upper()} against the card: {r.claim.id}: {r.verdict.message}"
-                stdout.write(printable(line) + "\n")
-    return code
+        code = 0
+        today = dt.datetime.now(dt.UTC).date().isoformat()
+        for item, result in zip(prepared, results, strict=True):
+            missing = [r for r in result.results if r.facts is None]
+            if missing or result.commit is None:
+                for r in missing:
+                    stderr.write(
+                        printable(
+                            f"{item.card.id}: cannot accept {r.claim.id}: {r.verdict.message}"
+                        )
+                        + "\n"
+                    )
+                hint = (
+                    "" if claims else " (to accept the claims you reviewed, name them: --claim ID)"
+                )
+                stderr.write(f"{item.card.id}: nothing recorded{hint}\n")
+                code = 2
+                continue
+            previous = item.snapshot
+            snapshot = Snapshot(
+                card=item.card.id,
+                url=item.spec.url,
+                ref=item.spec.ref,
+                commit=result.commit,
+                blobs=dict(result.blobs),
+                # Claims not named with --claim keep the baseline a person accepted before.
+                claims={
+                    **(previous.claims if previous else {}),
+                    **{r.claim.id: r.facts for r in result.results},
+                },
+                verified_on=previous.verified_on if previous else None,
+                accepted_on=today,
+                extra=previous.extra if previous else {},
+            )
+            path = save_snapshot(config.snapshots_dir, snapshot)
+            stdout.write(f"{item.card.id}: accepted facts at {result.commit[:12]} into {path}\n")
+            for r in result.results:
+                if r.verdict.status != "pass":
+                    line = f"  {r.verdict.status.upper()} against the card: {r.claim.id}: {r.verdict.message}"
+                    stdout.write(printable(line) + "\n")
+        return code
