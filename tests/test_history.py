@@ -107,6 +107,17 @@ def test_history_lists_first_parent_commits_touching_the_files_oldest_first(
     assert merge["permalink"] == f"https://github.com/BerriAI/litellm/commit/{history['merge']}"
 
 
+def test_claim_narrows_the_walk_to_that_claims_files(
+    project: Project, history: dict[str, str]
+) -> None:
+    card = timeline(project, "--since", history["start"], "--claim", DISPATCH)
+    commits = card["commits"]
+    assert isinstance(commits, list)
+    # Only the auth module's commits: the passthrough changes are not this claim's business.
+    assert [c["commit"] for c in commits] == [history["comment"]]
+    assert list(statuses(commits[0])) == [DISPATCH]
+
+
 def test_a_second_walk_parses_nothing(project: Project, history: dict[str, str]) -> None:
     first = timeline(project, "--since", history["start"])
     parsed = first["stats"]["parsed"]  # type: ignore[index]

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import TextIO
 
 from watcher.actions.report import printable
 from watcher.actions.snapshots import Snapshot, save_snapshot
-from watcher.commands.common import PreparedCard, add_common, cache_dir_or, check_all, prepare
+from watcher.commands.common import add_common, cache_dir_or, check_all, only_claims, prepare
 from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
-from watcher.config import ConfigError
 
 HELP = "record the current upstream facts as the accepted baseline (after reviewing a drift)"
 
@@ -26,23 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="accept only this claim (repeatable); the others keep their accepted baseline",
     )
-
-
-def _only(prepared: list[PreparedCard], ids: list[str] | None) -> list[PreparedCard]:
-    """The cards narrowed to the named claims (all claims when no --claim was given)."""
-    if not ids:
-        return prepared
-    known = {claim.id for item in prepared for claim in item.claims}
-    for claim_id in ids:
-        if claim_id not in known:
-            raise ConfigError(
-                f"--claim {claim_id}: no such claim (known: {', '.join(sorted(known))})"
-            )
-    narrowed = [
-        dataclasses.replace(item, claims=tuple(c for c in item.claims if c.id in ids))
-        for item in prepared
-    ]
-    return [item for item in narrowed if item.claims]
 
 
 def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -76,7 +57,7 @@ def run(
 
     with run_lock(cache_dir_or(cache_dir), config_path, DEFAULT_WAIT_SECONDS, say):
         config, prepared = prepare(config_path, card, upstream_url, ref)
-        prepared = _only(prepared, claims)
+        prepared = only_claims(prepared, claims)
         results = check_all(
             prepared,
             cache_dir_or(cache_dir),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -132,3 +133,20 @@ def check_all(
                     item.card, item.claims, f"could not read upstream: {exc}"
                 )
     return [results[p.card.id] for p in prepared]
+
+
+def only_claims(prepared: list[PreparedCard], ids: list[str] | None) -> list[PreparedCard]:
+    """The cards narrowed to the named claims (all claims when no --claim was given)."""
+    if not ids:
+        return prepared
+    known = {claim.id for item in prepared for claim in item.claims}
+    for claim_id in ids:
+        if claim_id not in known:
+            raise ConfigError(
+                f"--claim {claim_id}: no such claim (known: {', '.join(sorted(known))})"
+            )
+    narrowed = [
+        dataclasses.replace(item, claims=tuple(c for c in item.claims if c.id in ids))
+        for item in prepared
+    ]
+    return [item for item in narrowed if item.claims]

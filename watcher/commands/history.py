@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any, TextIO
 
-from watcher.commands.common import PreparedCard, add_common, cache_dir_or, prepare
+from watcher.commands.common import PreparedCard, add_common, cache_dir_or, only_claims, prepare
 from watcher.config import ConfigError
 from watcher.upstream import Upstream
 
@@ -24,6 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="COMMIT|DATE",
         help="start after this commit, or at this date (YYYY-MM-DD or YYYY-MM, UTC); "
         "default: the baseline's commit in snapshots/, else the file's whole history",
+    )
+    parser.add_argument(
+        "--claim",
+        action="append",
+        dest="claims",
+        metavar="ID",
+        help="walk only this claim's files and outcomes (repeatable; default: every claim)",
     )
     parser.add_argument(
         "--json",
@@ -41,6 +48,7 @@ def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         ref=args.ref,
         cache_dir=args.cache_dir,
         since=args.since,
+        claims=args.claims,
         json_out=args.json_out,
         stdout=stdout,
         stderr=stderr,
@@ -81,6 +89,7 @@ def run(
     json_out: str | None,
     stdout: TextIO,
     stderr: TextIO,
+    claims: list[str] | None = None,
 ) -> int:
     # Imported here: every command module is imported to build the parser, on every run.
     from watcher.actions.atomic import write_atomic
@@ -93,6 +102,7 @@ def run(
     if since is not None:
         since_date(since)  # a malformed date fails before any network
     _config, prepared = prepare(config_path, card, upstream_url, ref)
+    prepared = only_claims(prepared, claims)
     cache_path = cache_dir_or(cache_dir)
     cache = FactsCache(cache_path)
     human = stderr if json_out == "-" else stdout
