@@ -350,3 +350,21 @@ def test_hostile_upstream_text_is_neutralised(project: Project, github: FakeGitH
     assert "/cohere/`@admins`/BerriAI/litellm#12/" in prose
     assert not re.search(r"(?<![`\w])@admins", prose)  # no mention outside code
     assert not re.search(r"(?<![\w/])#12", prose)  # no link to our own issue #12
+
+
+def test_the_issue_names_the_upstream_commit_that_changed_the_claim(
+    project: Project, github: FakeGitHub
+) -> None:
+    assert verify(project, github).code == 0  # the baseline
+    project.upstream.commit({"README.md": "unrelated\n"}, "docs")
+    culprit = drop_api_key(project.upstream, "@maintainer narrow the custom auth call, fixes #42")
+    project.upstream.commit({"README.md": "later\n"}, "more docs")
+    result = verify(project, github)
+    assert result.code == 1
+    assert f"first changed in {culprit[:12]}" in result.out  # the console names it too
+    body = drift_issues(github)[0]["body"]
+    line = next(line for line in body.splitlines() if line.startswith("**First changed in**"))
+    assert f"[`{culprit[:12]}`](https://github.com/BerriAI/litellm/commit/{culprit})" in line
+    # The commit subject is upstream text: nobody is pinged, and #42 is upstream's issue.
+    assert "`@maintainer`" in line and "@maintainer" not in line.replace("`@maintainer`", "")
+    assert "BerriAI/litellm#42" in line

@@ -69,6 +69,7 @@ def claim_alerts(root: Path, report: CardReport, baseline: str | None) -> list[C
             facts=item.facts,
             upstream=upstream,
             baseline_commit=baseline,
+            first_commit=item.first_commit,
         )
         for item in result.results
     ]

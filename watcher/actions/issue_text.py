@@ -21,6 +21,7 @@ import jinja2
 from watcher import __version__
 from watcher.actions.markdown import code, fence, length, prose
 from watcher.claims import JSON, Evidence
+from watcher.history.interface import CommitRef, FirstChange
 
 MAX_BODY = 65_536
 _HEX = re.compile(r"^[0-9a-f]{7,40}$")
@@ -80,6 +81,9 @@ class ClaimAlert:
     facts: JSON | None
     upstream: UpstreamAt
     baseline_commit: str | None
+    # Where the drift came in (bisected against the baseline), when it is known. Not part of the
+    # fingerprint: finding it or not must not edit the issue.
+    first_commit: FirstChange | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -177,9 +181,26 @@ def drift_body(alert: ClaimAlert, marker: str, label: str, previous: int | None)
             evidence=evidence,
             evidence_more=len(alert.evidence) - len(evidence),
             facts=facts,
+            first=_first_commit(alert),
         )
 
     return fit(body, len(alert.diff), len(alert.evidence))
+
+
+def _commit_line(upstream: UpstreamAt, ref: CommitRef) -> str:
+    # The subject is upstream text: prose() neutralises @mentions and #references in it.
+    return f"{upstream.commit_link(ref.commit)} ({ref.date}): {prose(_cut(ref.subject), upstream.repo)}"
+
+
+def _first_commit(alert: ClaimAlert) -> str:
+    """'First changed in <commit> (date): subject', and the merged branch's commit if any."""
+    first = alert.first_commit
+    if first is None:
+        return ""
+    text = _commit_line(alert.upstream, first.commit)
+    if first.merged_from is not None:
+        text += f"; introduced on the merged branch by {_commit_line(alert.upstream, first.merged_from)}"
+    return text
 
 
 def fit(body: Callable[[Trim], str], diff: int, evidence: int) -> str:
