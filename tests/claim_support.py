@@ -21,6 +21,9 @@ class NoTree:
     def paths(self, suffix: str = ".py") -> list[str]:
         return []
 
+    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        return dict.fromkeys(paths)
+
 
 def claim(kind: str, source: str, **params: object) -> ClaimKind:
     config = ClaimConfig("test-claim", kind, source, "claims[0]", MappingProxyType(params))

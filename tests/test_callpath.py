@@ -53,6 +53,9 @@ class FixtureTree:
                 out[path] = str(exc)
         return out
 
+    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        return {path: self.text(path) for path in paths}
+
     def paths(self, suffix: str = ".py") -> list[str]:
         files = {p.relative_to(self.root).as_posix() for p in self.root.rglob(f"*{suffix}")}
         files |= {p for p, text in self.overrides.items() if text is not None}

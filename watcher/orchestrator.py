@@ -69,6 +69,7 @@ class RunTree:
         self.parsed: list[str] = []
         self._parsed: dict[str, ParsedModule | str] = {}
         self._listing: dict[str, list[str]] = {}
+        self._texts: dict[str, str | None] = {}
 
     def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
         wanted = [path for path in dict.fromkeys(paths) if path not in self._parsed]
@@ -97,6 +98,18 @@ class RunTree:
             found = self.upstream.blob_ids(self.commit, wanted)
             self.ids.update({path: found.get(path) for path in wanted})
         return {path: self.ids[path] for path in paths}
+
+    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        wanted = [path for path in dict.fromkeys(paths) if path not in self._texts]
+        if wanted:
+            blobs = self.upstream.read(self.commit, wanted)  # UpstreamError is the caller's
+            for path in wanted:
+                blob = blobs.get(path)
+                try:
+                    self._texts[path] = blob.data.decode("utf-8-sig") if blob else None
+                except UnicodeDecodeError:
+                    self._texts[path] = None
+        return {path: self._texts[path] for path in paths}
 
     def paths(self, suffix: str = ".py") -> list[str]:
         if suffix not in self._listing:

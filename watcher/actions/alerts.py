@@ -8,7 +8,6 @@ rate-limiting GitHub leaves the exit code to the claims, and the next run tries 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -27,23 +26,12 @@ from watcher.actions.issues import (
 )
 from watcher.actions.report import CardReport
 from watcher.config import Config
-from watcher.github import (
-    GitHubClient,
-    GitHubError,
-    GitHubRejected,
-    GitHubSettings,
-    RepoIssues,
-    github_settings,
-)
+from watcher.github.client import GitHubClient
+from watcher.github.errors import GitHubError, GitHubRejected
+from watcher.github.issues import RepoIssues
+from watcher.github.settings import GitHubSettings
 
 Say = Callable[[str], None]
-
-
-def issue_settings(
-    config: Config, no_issues: bool, environ: Mapping[str, str] = os.environ
-) -> GitHubSettings | None:
-    """Validate the GitHub settings before anything touches the network; None: issues are off."""
-    return None if no_issues else github_settings(config.github, environ)
 
 
 def claim_alerts(root: Path, report: CardReport, baseline: str | None) -> list[ClaimAlert]:

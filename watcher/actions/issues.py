@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from watcher.actions.issue_text import ClaimAlert, drift_body, render, resolved_comment
-from watcher.github import Issue, RepoIssues
+from watcher.github.issues import Issue, RepoIssues
 
 LABEL_COLOR = "d93f0b"
 LABEL_DESCRIPTION = "A knowledge card claim drifted from upstream (filed by watcher)"

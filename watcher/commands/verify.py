@@ -10,14 +10,12 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
+# Only what every run needs is imported here; GitHub (httpx, jinja2) and git commits (GitPython)
+# load when a run uses them: the daily no-change run is mostly interpreter start-up.
 from watcher.actions import summary
-from watcher.actions.alerts import file_issues, issue_settings
 from watcher.actions.atomic import write_atomic
 from watcher.actions.card_dates import plan_dates, write_card
-from watcher.actions.git_commit import ProjectRepo
-from watcher.actions.health import health_path
 from watcher.actions.report import CardReport, console, exit_code, overall, printable, to_json
-from watcher.actions.save_run import save_run
 from watcher.actions.snapshots import Snapshot, save_snapshot, snapshot_path
 from watcher.commands.common import (
     PreparedCard,
@@ -29,6 +27,7 @@ from watcher.commands.common import (
 )
 from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
 from watcher.config import Config, ConfigError
+from watcher.github.settings import github_settings
 from watcher.orchestrator import CardResult
 
 HELP = "check every claim against upstream; move dates only when the card verified"
@@ -166,9 +165,12 @@ def run(
     )
     with lock:
         if commit and not dry_run:  # before reading the cards, and before work that would be lost
+            from watcher.actions.git_commit import ProjectRepo
+
             ProjectRepo(config_path.resolve().parent).check_ready(push, stderr_line(stderr))
         config, prepared = prepare(config_path, card, upstream_url, ref)
-        github = issue_settings(config, no_issues)  # bad GitHub settings stop the run here, offline
+        # Bad GitHub settings stop the run here, before any network.
+        github = None if no_issues else github_settings(config.github, os.environ)
         human = stderr if json_out == "-" else stdout
         results = check_all(
             prepared, cache_dir_or(cache_dir), stderr_line(stderr), progress=stderr, find_first=True
@@ -184,6 +186,9 @@ def run(
         issue_lines: list[str] = []  # shown after the verdicts, in one shielded block
 
         if github is not None:
+            from watcher.actions.alerts import file_issues
+            from watcher.actions.health import health_path
+
             floor = file_issues(
                 config=config,
                 settings=github,
@@ -201,6 +206,8 @@ def run(
         document = to_json(reports)
         saved: list[str] = []
         if commit:
+            from watcher.actions.save_run import save_run
+
             document["saved"] = save_run(config.root, written, reports, push, dry_run, saved, human)
             code = 2 if "error" in document["saved"] else code
         rendered = json.dumps(document, indent=2, ensure_ascii=False) + "\n"

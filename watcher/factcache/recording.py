@@ -30,6 +30,8 @@ class TreeReads(Protocol):
 
     def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]: ...
 
+    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]: ...
+
 
 def listing_digest(listing: Sequence[str]) -> str:
     return hashlib.sha256("\0".join(listing).encode()).hexdigest()
@@ -61,6 +63,11 @@ class RecordingTree:
                 self.deps[path] = blob.blob_id if blob is not None else None
             else:
                 self.uncacheable = f"{path} could not be read"
+        return found
+
+    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        found = self._tree.texts(paths)
+        self.deps.update(self._tree.blob_ids(paths))  # the result depends on these versions too
         return found
 
     def paths(self, suffix: str = ".py") -> list[str]:

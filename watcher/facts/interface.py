@@ -37,6 +37,11 @@ class SourceTree(Protocol):
         """Every file path at the commit that ends with `suffix` (tree only: no blob is fetched)."""
         ...
 
+    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        """Files' text (None: no such file, or not UTF-8), read in one batch and NOT parsed, and not
+        counted among the files the run's facts depend on: for cheap searches (where did it go?)."""
+        ...
+
 
 @dataclass(frozen=True)
 class AuthFact:

@@ -134,14 +134,30 @@ class Searched:
         return f"{text}; {self.problem}" if self.problem else text
 
 
-def _read(tree: SourceTree, files: list[str]) -> tuple[dict[str, ParsedModule], str]:
-    """Parsed candidates in one batch, and what went wrong reading them, if anything."""
+def _read(
+    tree: SourceTree, files: list[str], needles: Collection[str]
+) -> tuple[dict[str, ParsedModule], str]:
+    """Candidates that mention one of `needles`, parsed; and what went wrong, if anything.
+
+    Texts come in one batch and only the files that mention what is sought are parsed (a parse
+    costs ~50 ms, a substring test nothing); they are parsed here, not through `tree.modules`, so
+    a search never counts among the files a run's facts depend on (history walks stay narrow).
+    """
+    from watcher.facts.parse import parse
+
     try:
-        read = tree.modules(files)
+        texts = tree.texts(files)
     except WatcherError as exc:
         return {}, f"the tree could not be read: {exc}"
-    parsed = {path: module for path, module in read.items() if not isinstance(module, str)}
-    skipped = len(files) - len(parsed)
+    parsed: dict[str, ParsedModule] = {}
+    skipped = 0
+    for path, text in texts.items():
+        if text is None or not any(needle in text for needle in needles):
+            continue
+        try:
+            parsed[path] = parse(path, "", text.encode("utf-8"))
+        except (FactsError, RecursionError):
+            skipped += 1
     return parsed, f"{skipped} could not be parsed" if skipped else ""
 
 
@@ -163,6 +179,9 @@ def find_routes(
     keywords: set[str] = set()
     for route_path, handler in sought:
         keywords |= route_words(route_path) | path_words(handler)
+    # A file that registers the route names its handler or a literal segment of its path.
+    needles = {handler for _, handler in sought if handler}
+    needles |= {f"/{word}" for route_path, _ in sought for word in route_words(route_path)}
     paths, problem = _listing(tree)
     hits: dict[tuple[str, str], list[RouteHit]] = {key: [] for key in sought}
     read: list[str] = []
@@ -171,7 +190,7 @@ def find_routes(
             if all(hits.values()):
                 break
             files = route_modules(paths, origin, set(read))
-        modules, trouble = _read(tree, files)
+        modules, trouble = _read(tree, files, needles)
         read += files
         problem = problem or trouble
         for file in files:
@@ -204,7 +223,7 @@ def find_function(tree: SourceTree, origin: str, name: str) -> tuple[FunctionHit
     """The first candidate file that defines a module-level function `name`."""
     paths, problem = _listing(tree)
     files = candidates(paths, origin, path_words(name))
-    modules, trouble = _read(tree, files)
+    modules, trouble = _read(tree, files, [f"def {name}("])
     searched = Searched(tuple(files), problem or trouble)
     for file in files:
         module = modules.get(file)
