@@ -190,6 +190,9 @@ class GitUpstream(Upstream):
                 "fetch",
                 "--no-tags",
                 "--no-write-fetch-head",
+                # The ref fetch of each run already lets git schedule maintenance; running its
+                # check again after every blob batch cost more than the fetch itself.
+                "--no-auto-maintenance",
                 "--recurse-submodules=no",
                 "--filter=blob:none",
                 "origin",
