@@ -18,7 +18,7 @@ class NoTree:
     def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
         return {path: f"{path}: not in this test's tree" for path in paths}
 
-    def paths(self, suffix: str = ".py") -> list[str]:
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
         return []
 
     def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:

@@ -56,7 +56,7 @@ class FixtureTree:
     def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
         return {path: self.text(path) for path in paths}
 
-    def paths(self, suffix: str = ".py") -> list[str]:
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
         files = {p.relative_to(self.root).as_posix() for p in self.root.rglob(f"*{suffix}")}
         files |= {p for p, text in self.overrides.items() if text is not None}
         return sorted(p for p in files if p.endswith(suffix) and self.text(p) is not None)

@@ -169,12 +169,14 @@ class RecordingUpstream(Upstream):
     def resolve(self) -> str:
         return self.real.resolve()
 
-    def read(self, commit: str, paths: Sequence[str]) -> Mapping[str, FileBlob | None]:
+    def read(
+        self, commit: str, paths: Sequence[str], known: Mapping[str, str | None] | None = None
+    ) -> Mapping[str, FileBlob | None]:
         self.reads.append(list(paths))
-        return self.real.read(commit, paths)
+        return self.real.read(commit, paths, known)
 
-    def list_files(self, commit: str, suffix: str) -> list[str]:
-        return self.real.list_files(commit, suffix)
+    def list_files(self, commit: str, suffix: str, under: str = "") -> Mapping[str, str]:
+        return self.real.list_files(commit, suffix, under)
 
     def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
         return self.real.changed_files(old, new, suffix)

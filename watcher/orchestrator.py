@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from watcher.claims import JSON, ClaimKind, Error, Extracted, FactRequest, Verdict
 from watcher.config import CardConfig
 from watcher.factcache import FactsCache, extract_requests
+from watcher.factcache.recording import listing_key
 from watcher.facts import EXTRACTORS, PROBES, FactsError, SourceTree, parse_file
 from watcher.history.interface import FirstChange
 from watcher.upstream import FileBlob, Upstream, UpstreamError
@@ -70,6 +71,7 @@ class RunTree:
         self._parsed: dict[str, ParsedModule | str] = {}
         self._listing: dict[str, list[str]] = {}
         self._texts: dict[str, str | None] = {}
+        self._listed: dict[str, str] = {}
 
     def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
         wanted = [path for path in dict.fromkeys(paths) if path not in self._parsed]
@@ -102,7 +104,9 @@ class RunTree:
     def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
         wanted = [path for path in dict.fromkeys(paths) if path not in self._texts]
         if wanted:
-            blobs = self.upstream.read(self.commit, wanted)  # UpstreamError is the caller's
+            # Ids a listing already gave (searches list first) spare the per-read tree lookup.
+            known = {**self._listed, **self.ids}
+            blobs = self.upstream.read(self.commit, wanted, known)  # UpstreamError: the caller's
             for path in wanted:
                 blob = blobs.get(path)
                 try:
@@ -111,10 +115,14 @@ class RunTree:
                     self._texts[path] = None
         return {path: self._texts[path] for path in paths}
 
-    def paths(self, suffix: str = ".py") -> list[str]:
-        if suffix not in self._listing:
-            self._listing[suffix] = self.upstream.list_files(self.commit, suffix)
-        return self._listing[suffix]
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
+        key = listing_key(suffix, under)
+        if key not in self._listing:
+            listed = self.upstream.list_files(self.commit, suffix, under)
+            # Kept apart from `ids`: those are the files the run's facts depend on.
+            self._listed.update(listed)
+            self._listing[key] = list(listed)
+        return self._listing[key]
 
 
 def _extract(request: FactRequest, parsed: ParsedModule | str, tree: SourceTree) -> Extracted:

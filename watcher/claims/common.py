@@ -63,6 +63,7 @@ def json_diff(old: Any, new: Any, where: str = "") -> list[str]:
 def file_is_gone(tree: SourceTree, path: str) -> bool:
     """The claim's file is not in the tree at this commit (as opposed to present but unreadable)."""
     try:
-        return path not in set(tree.paths(posixpath.splitext(path)[1] or ".py"))
+        suffix = posixpath.splitext(path)[1] or ".py"
+        return path not in set(tree.paths(suffix, posixpath.dirname(path)))
     except WatcherError:
         return False  # cannot tell: report the extraction error as it is

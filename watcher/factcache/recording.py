@@ -26,11 +26,21 @@ class TreeReads(Protocol):
 
     def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]: ...
 
-    def paths(self, suffix: str = ".py") -> list[str]: ...
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]: ...
 
     def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]: ...
 
     def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]: ...
+
+
+def listing_key(suffix: str, under: str) -> str:
+    """How a listing is named in cache entries (entries from before `under` use the bare suffix)."""
+    return f"{suffix}\0{under}" if under else suffix
+
+
+def split_listing_key(key: str) -> tuple[str, str]:
+    suffix, _, under = key.partition("\0")
+    return suffix, under
 
 
 def listing_digest(listing: Sequence[str]) -> str:
@@ -70,7 +80,7 @@ class RecordingTree:
         self.deps.update(self._tree.blob_ids(paths))  # the result depends on these versions too
         return found
 
-    def paths(self, suffix: str = ".py") -> list[str]:
-        listing = self._tree.paths(suffix)
-        self.listings[suffix] = listing_digest(listing)
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
+        listing = self._tree.paths(suffix, under)
+        self.listings[listing_key(suffix, under)] = listing_digest(listing)
         return listing

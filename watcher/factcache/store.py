@@ -25,7 +25,12 @@ from typing import Any
 
 from watcher.claims.interface import Extracted, FactRequest
 from watcher.factcache.codec import Uncacheable, decode, round_trips
-from watcher.factcache.recording import RecordingTree, TreeReads, listing_digest
+from watcher.factcache.recording import (
+    RecordingTree,
+    TreeReads,
+    listing_digest,
+    split_listing_key,
+)
 from watcher.factcache.version import cache_version
 
 MAX_VARIANTS = 8
@@ -134,7 +139,10 @@ def _still_valid(variant: Mapping[str, Any], tree: TreeReads) -> bool:
         now = tree.blob_ids(sorted(deps))
         if any(now.get(path) != blob for path, blob in deps.items()):
             return False
-    return all(listing_digest(tree.paths(suffix)) == digest for suffix, digest in listings.items())
+    return all(
+        listing_digest(tree.paths(*split_listing_key(key))) == digest
+        for key, digest in listings.items()
+    )
 
 
 def _write(path: Path, text: str) -> None:

@@ -65,7 +65,8 @@ class CallGraph:
         self.tree = tree
         self.targets = tuple(targets)
         self.max_modules = max_modules
-        self.files = frozenset(path for path in tree.paths(".py") if path.startswith(within))
+        listing = tree.paths(".py", within.rstrip("/"))
+        self.files = frozenset(path for path in listing if path.startswith(within))
         self.package = within.strip("/").replace("/", ".")
         self.loaded: dict[str, ParsedModule] = {}
         self.bodies: dict[Node, FunctionBody] = {}

@@ -33,8 +33,9 @@ class SourceTree(Protocol):
 
     def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]: ...
 
-    def paths(self, suffix: str = ".py") -> list[str]:
-        """Every file path at the commit that ends with `suffix` (tree only: no blob is fetched)."""
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
+        """Every file path at the commit that ends with `suffix`, below directory `under` if given
+        (tree only: no blob is fetched)."""
         ...
 
     def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:

@@ -14,6 +14,7 @@ says how many were read.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -134,6 +135,29 @@ class Searched:
         return f"{text}; {self.problem}" if self.problem else text
 
 
+@functools.lru_cache(maxsize=64)
+def _parse(path: str, text: str) -> ParsedModule:
+    """A history walk searches the same candidate versions at many commits: parse each once."""
+    from watcher.facts.parse import parse
+
+    return parse(path, "", text.encode("utf-8"))
+
+
+# Routes per parsed candidate. Keyed by id(): the entry holds the module, so the id stays its own.
+_ROUTES: dict[tuple[int, frozenset[str]], tuple[ParsedModule, tuple[RouteFact, ...]]] = {}
+
+
+def _routes(module: ParsedModule, auth: frozenset[str]) -> tuple[RouteFact, ...]:
+    from watcher.facts.routes import extract_routes
+
+    key = (id(module), auth)
+    if key not in _ROUTES:
+        if len(_ROUTES) >= 256:
+            _ROUTES.clear()
+        _ROUTES[key] = (module, extract_routes(module, auth).routes)
+    return _ROUTES[key][1]
+
+
 def _read(
     tree: SourceTree, files: list[str], needles: Collection[str]
 ) -> tuple[dict[str, ParsedModule], str]:
@@ -143,8 +167,6 @@ def _read(
     costs ~50 ms, a substring test nothing); they are parsed here, not through `tree.modules`, so
     a search never counts among the files a run's facts depend on (history walks stay narrow).
     """
-    from watcher.facts.parse import parse
-
     try:
         texts = tree.texts(files)
     except WatcherError as exc:
@@ -155,15 +177,17 @@ def _read(
         if text is None or not any(needle in text for needle in needles):
             continue
         try:
-            parsed[path] = parse(path, "", text.encode("utf-8"))
+            parsed[path] = _parse(path, text)
         except (FactsError, RecursionError):
             skipped += 1
     return parsed, f"{skipped} could not be parsed" if skipped else ""
 
 
-def _listing(tree: SourceTree) -> tuple[list[str], str]:
+def _listing(tree: SourceTree, origin: str) -> tuple[list[str], str]:
+    # Only the origin's parent package: candidates never lie outside it (see _in_scope).
+    scope = posixpath.dirname(posixpath.dirname(origin))
     try:
-        return tree.paths(), ""
+        return tree.paths(".py", scope), ""
     except WatcherError as exc:
         return [], f"the tree could not be listed: {exc}"
 
@@ -182,7 +206,7 @@ def find_routes(
     # A file that registers the route names its handler or a literal segment of its path.
     needles = {handler for _, handler in sought if handler}
     needles |= {f"/{word}" for route_path, _ in sought for word in route_words(route_path)}
-    paths, problem = _listing(tree)
+    paths, problem = _listing(tree, origin)
     hits: dict[tuple[str, str], list[RouteHit]] = {key: [] for key in sought}
     read: list[str] = []
     for files in (candidates(paths, origin, keywords), None):
@@ -207,21 +231,19 @@ def _match(
     hits: dict[tuple[str, str], list[RouteHit]],
 ) -> None:
     try:
-        from watcher.facts.routes import extract_routes
-
-        inventory = extract_routes(module, auth)
+        routes = _routes(module, auth)
     except (FactsError, RecursionError):
         return
     for route_path, handler in sought:
-        found = [RouteHit(file, r, "path") for r in inventory.find(route_path)]
+        found = [RouteHit(file, r, "path") for r in routes if r.path == route_path]
         if not found and handler:
-            found = [RouteHit(file, r, "handler") for r in inventory.routes if r.handler == handler]
+            found = [RouteHit(file, r, "handler") for r in routes if r.handler == handler]
         hits[(route_path, handler)] += found
 
 
 def find_function(tree: SourceTree, origin: str, name: str) -> tuple[FunctionHit | None, Searched]:
     """The first candidate file that defines a module-level function `name`."""
-    paths, problem = _listing(tree)
+    paths, problem = _listing(tree, origin)
     files = candidates(paths, origin, path_words(name))
     modules, trouble = _read(tree, files, [f"def {name}("])
     searched = Searched(tuple(files), problem or trouble)

@@ -145,8 +145,13 @@ class GitUpstream(Upstream):
                 found[path] = oid
         return found
 
-    def read(self, commit: str, paths: Sequence[str]) -> Mapping[str, FileBlob | None]:
-        ids = self._blob_ids(commit, paths)
+    def read(
+        self, commit: str, paths: Sequence[str], known: Mapping[str, str | None] | None = None
+    ) -> Mapping[str, FileBlob | None]:
+        known = known or {}
+        unknown = [path for path in paths if path not in known]
+        ids = {path: oid for path in paths if (oid := known.get(path)) is not None}
+        ids.update(self._blob_ids(commit, unknown) if unknown else {})
         self.prefetch(list(ids.values()))
         result: dict[str, FileBlob | None] = {}
         for path in paths:
@@ -242,9 +247,16 @@ class GitUpstream(Upstream):
             return None  # unrelated histories
         return done.stdout.strip() or None
 
-    def list_files(self, commit: str, suffix: str) -> list[str]:
-        out = self._git("ls-tree", "-r", "-z", "--name-only", "--full-tree", commit)
-        return [path for path in out.split("\0") if path.endswith(suffix)]
+    def list_files(self, commit: str, suffix: str, under: str = "") -> Mapping[str, str]:
+        scope = ["--", under.rstrip("/") + "/"] if under else []
+        out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, *scope)
+        files: dict[str, str] = {}
+        for entry in filter(None, out.split("\0")):
+            meta, path = entry.split("\t", 1)
+            _mode, kind, oid = meta.split()
+            if kind == "blob" and path.endswith(suffix):
+                files[path] = oid
+        return files
 
     def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
         out = self._git("diff", "--name-only", "-z", "--diff-filter=AMR", old, new)

@@ -60,12 +60,16 @@ class Upstream(ABC):
         """The commit id the ref points at, after this run's fetch."""
 
     @abstractmethod
-    def read(self, commit: str, paths: Sequence[str]) -> Mapping[str, FileBlob | None]:
-        """Every requested file at `commit`, in one batch; None where the path is not a file."""
+    def read(
+        self, commit: str, paths: Sequence[str], known: Mapping[str, str | None] | None = None
+    ) -> Mapping[str, FileBlob | None]:
+        """Every requested file at `commit`, in one batch; None where the path is not a file.
+        `known` gives blob ids already read from the trees (None: no file), saving the lookup."""
 
     @abstractmethod
-    def list_files(self, commit: str, suffix: str) -> list[str]:
-        """Every file path at `commit` ending in `suffix`, from trees alone (no blob fetched)."""
+    def list_files(self, commit: str, suffix: str, under: str = "") -> Mapping[str, str]:
+        """Path -> blob id of every file at `commit` ending in `suffix` (below directory `under`
+        if given), from trees alone."""
 
     @abstractmethod
     def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
