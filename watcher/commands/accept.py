@@ -8,8 +8,15 @@ from pathlib import Path
 from typing import TextIO
 
 from watcher.actions.report import printable
-from watcher.actions.snapshots import Snapshot, save_snapshot
-from watcher.commands.common import add_common, cache_dir_or, check_all, only_claims, prepare
+from watcher.actions.snapshots import save_snapshot
+from watcher.commands.common import (
+    add_common,
+    cache_dir_or,
+    check_all,
+    next_snapshot,
+    only_claims,
+    prepare,
+)
 from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
 
 HELP = "record the current upstream facts as the accepted baseline (after reviewing a drift)"
@@ -83,20 +90,16 @@ def run(
                 code = 2
                 continue
             previous = item.snapshot
-            snapshot = Snapshot(
-                card=item.card.id,
-                url=item.spec.url,
-                ref=item.spec.ref,
-                commit=result.commit,
-                blobs=dict(result.blobs),
+            snapshot = next_snapshot(
+                item,
+                result,
                 # Claims not named with --claim keep the baseline a person accepted before.
-                claims={
+                {
                     **(previous.claims if previous else {}),
                     **{r.claim.id: r.facts for r in result.results},
                 },
                 verified_on=previous.verified_on if previous else None,
                 accepted_on=today,
-                extra=previous.extra if previous else {},
             )
             path = save_snapshot(config.snapshots_dir, snapshot)
             stdout.write(f"{item.card.id}: accepted facts at {result.commit[:12]} into {path}\n")

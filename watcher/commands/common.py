@@ -6,10 +6,10 @@ import argparse
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from watcher.actions.snapshots import Snapshot, load_snapshot
 from watcher.card import parse_sources, read_card
@@ -150,3 +150,26 @@ def only_claims(prepared: list[PreparedCard], ids: list[str] | None) -> list[Pre
         for item in prepared
     ]
     return [item for item in narrowed if item.claims]
+
+
+def next_snapshot(
+    item: PreparedCard,
+    result: CardResult,
+    claims: Mapping[str, Any],
+    *,
+    verified_on: str | None,
+    accepted_on: str | None,
+) -> Snapshot:
+    """The card's next snapshot: this run's commit, blobs and claim facts; what else it held, kept."""
+    assert result.commit is not None, "a card with no commit has no facts to record"
+    return Snapshot(
+        card=item.card.id,
+        url=item.spec.url,
+        ref=item.spec.ref,
+        commit=result.commit,
+        blobs=dict(result.blobs),
+        claims=dict(claims),
+        verified_on=verified_on,
+        accepted_on=accepted_on,
+        extra=item.snapshot.extra if item.snapshot else {},
+    )

@@ -16,12 +16,13 @@ from watcher.actions import summary
 from watcher.actions.atomic import write_atomic
 from watcher.actions.card_dates import plan_dates, write_card
 from watcher.actions.report import CardReport, console, exit_code, overall, printable, to_json
-from watcher.actions.snapshots import Snapshot, save_snapshot, snapshot_path
+from watcher.actions.snapshots import save_snapshot, snapshot_path
 from watcher.commands.common import (
     PreparedCard,
     add_common,
     cache_dir_or,
     check_all,
+    next_snapshot,
     prepare,
     today_or,
 )
@@ -109,17 +110,12 @@ def _act(
     vouched = {claim.config.source for claim in item.claims}
     text, changes, before = plan_dates(item.card.path, vouched, today)
     report.dates = changes
-    assert result.commit is not None
-    snapshot = Snapshot(
-        card=item.card.id,
-        url=item.spec.url,
-        ref=item.spec.ref,
-        commit=result.commit,
-        blobs=dict(result.blobs),
-        claims={r.claim.id: r.facts for r in result.results},
+    snapshot = next_snapshot(
+        item,
+        result,
+        {r.claim.id: r.facts for r in result.results},
         verified_on=today,
         accepted_on=item.snapshot.accepted_on if item.snapshot else None,
-        extra=item.snapshot.extra if item.snapshot else {},
     )
     target = snapshot_path(config.snapshots_dir, item.card.id)
     if dry_run:
