@@ -141,3 +141,15 @@ def test_credentials_never_appear_in_messages(tmp_path: Path) -> None:
     ):
         pass
     assert secret not in str(caught.value)
+
+
+def test_a_full_commit_id_outside_the_fetched_branch_is_fetched_on_demand(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    git(upstream.path, "checkout", "-q", "-b", "side")
+    side = upstream.commit({"litellm/side.py": "z = 1\n"}, "only on a side branch")
+    git(upstream.path, "checkout", "-q", "main")
+    with open_upstream(UpstreamSpec(upstream.url, "main"), tmp_path / "cache") as up:
+        assert up.rev_parse(side) == side  # not in the single-branch clone until asked for
+        with pytest.raises(UpstreamError, match="is not a commit in"):
+            up.rev_parse("0" * 40)

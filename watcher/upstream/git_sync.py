@@ -208,19 +208,13 @@ class GitUpstream(Upstream):
     def rev_parse(self, rev: str) -> str:
         if not _SAFE_REV.match(rev) or ".." in rev:
             raise UpstreamError(f"{rev!r} is not a commit id, branch or tag (e.g. 5f6928bd50~1)")
-        for attempt in range(2):
-            done = self._call(
-                "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
-            )
-            if done.returncode == 0:
-                return done.stdout.strip()
-            if attempt or not _FULL_SHA.match(rev):
-                break
-                # A full id outside the fetched branch: ask for it once, trees only.
-                try:
-                    self._git("fetch", "--no-tags", "--filter=blob:none", "origin", rev)
-                except UpstreamError:
-                    break
+        # A full id outside the fetched branch needs no fetch of ours: in a partial clone git
+        # fetches a missing commit from the promisor remote by itself.
+        done = self._call(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+        )
+        if done.returncode == 0:
+            return done.stdout.strip()
         raise UpstreamError(
             f"{rev!r} is not a commit in {redact(self.spec.url)} (fetched ref {self.spec.ref!r})"
         )
