@@ -178,9 +178,6 @@ class RecordingUpstream(Upstream):
     def list_files(self, commit: str, suffix: str, under: str = "") -> Mapping[str, str]:
         return self.real.list_files(commit, suffix, under)
 
-    def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
-        return self.real.changed_files(old, new, suffix)
-
     def commit_info(self, commit: str) -> CommitInfo:
         return self.real.commit_info(commit)
 

@@ -56,7 +56,6 @@ class FactsCache:
                 version = f"unversioned-{os.getpid()}-{os.urandom(4).hex()}"
         self.root = cache_dir / "facts" / version
         self.hits = 0
-        self.stored = 0
 
     def _file(self, key: Mapping[str, Any]) -> Path:
         name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
@@ -126,7 +125,6 @@ class FactsCache:
             _write(path, json.dumps(document, sort_keys=True, ensure_ascii=False))
         except OSError:
             return False
-        self.stored += 1
         return True
 
 

@@ -94,10 +94,6 @@ def leaves(node: cst.CSTNode, raising_only: bool = False) -> bool:
     return False
 
 
-def always_leaves(suite: cst.BaseSuite) -> bool:
-    return leaves(suite)
-
-
 def always_raises(suite: cst.BaseSuite) -> bool:
     return leaves(suite, raising_only=True)
 

@@ -252,10 +252,6 @@ class GitUpstream(Upstream):
                 files[path] = oid
         return files
 
-    def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
-        out = self._git("diff", "--name-only", "-z", "--diff-filter=AMR", old, new)
-        return sorted(path for path in out.split("\0") if path.endswith(suffix))
-
     def commit_info(self, commit: str) -> CommitInfo:
         out = self._git("show", "-s", "--format=%H%x00%cs%x00%s", commit)
         full, date, subject = out.split("\0", 2)

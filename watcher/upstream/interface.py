@@ -72,10 +72,6 @@ class Upstream(ABC):
         if given), from trees alone."""
 
     @abstractmethod
-    def changed_files(self, old: str, new: str, suffix: str) -> list[str]:
-        """Paths ending in `suffix` that differ between two commits (added or modified)."""
-
-    @abstractmethod
     def commit_info(self, commit: str) -> CommitInfo:
         """Date and subject of one commit, for reports."""
 
