@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import DocsServer, Project, Upstream, litellm_upstream
+from support import CORE_CLAIMS, DocsServer, Project, Upstream, litellm_upstream
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
@@ -67,5 +67,12 @@ def docs() -> Iterator[DocsServer]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, upstream: Upstream, docs: DocsServer) -> Project:
-    return Project(tmp_path, upstream, docs.url())
+def project(
+    tmp_path: Path, upstream: Upstream, docs: DocsServer, request: pytest.FixtureRequest
+) -> Project:
+    made = Project(tmp_path, upstream, docs.url())
+    # Modules about mechanics (caching, history, moves, scheduling) mark themselves `core_claims`
+    # and get the first card's three core claims only.
+    return (
+        made.keep_claims(*CORE_CLAIMS) if request.node.get_closest_marker("core_claims") else made
+    )

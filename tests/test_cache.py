@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from support import AUTH, CORE_CLAIMS, PASSTHROUGH, Project, git
+from support import AUTH, PASSTHROUGH, Project, git
 
 TODAY = "2026-11-27"
 
@@ -36,10 +36,7 @@ def without_permalinks(out: str) -> list[dict[str, object]]:
     return list(claims)
 
 
-@pytest.fixture
-def project(project: Project) -> Project:
-    """This module is about caching and history mechanics: the first card's three core claims."""
-    return project.keep_claims(*CORE_CLAIMS)
+pytestmark = pytest.mark.core_claims  # the first card's three core claims (conftest)
 
 
 def test_a_blob_is_parsed_once_across_runs_and_commits(project: Project) -> None:

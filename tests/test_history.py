@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support import AUTH, CORE_CLAIMS, PASSTHROUGH, Project, Upstream, git
+from support import AUTH, PASSTHROUGH, Project, Upstream, git
 
 ROUTES = "passthrough-routes-authenticated"
 DISPATCH = "custom-auth-dispatch-order"
@@ -64,10 +64,7 @@ def history(project: Project) -> dict[str, str]:
     return ids
 
 
-@pytest.fixture
-def project(project: Project) -> Project:
-    """This module is about caching and history mechanics: the first card's three core claims."""
-    return project.keep_claims(*CORE_CLAIMS)
+pytestmark = pytest.mark.core_claims  # the first card's three core claims (conftest)
 
 
 def test_history_lists_first_parent_commits_touching_the_files_oldest_first(

@@ -30,10 +30,7 @@ with run_lock(Path(sys.argv[1]), Path(sys.argv[2]), 0, print):
 """
 
 
-@pytest.fixture
-def project(project: Project) -> Project:
-    """Mechanics of scheduled runs: the first card's three core claims."""
-    return project.keep_claims(*CORE_CLAIMS)
+pytestmark = pytest.mark.core_claims  # the first card's three core claims (conftest)
 
 
 @pytest.fixture(autouse=True)

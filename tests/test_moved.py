@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from support import AUTH, CORE_CLAIMS, PASSTHROUGH, Project
+from support import AUTH, PASSTHROUGH, Project
 
 TODAY = "2026-11-27"
 LATER = "2026-12-01"
@@ -37,10 +37,7 @@ def claims(project: Project) -> tuple[int, dict[str, Any]]:
     return result.code, {claim["id"]: claim for claim in report["claims"]}
 
 
-@pytest.fixture
-def project(project: Project) -> Project:
-    """Moves of the first card's tracked route and function: its three core claims."""
-    return project.keep_claims(*CORE_CLAIMS)
+pytestmark = pytest.mark.core_claims  # the first card's three core claims (conftest)
 
 
 def test_a_route_moved_to_its_own_module_is_drift_with_the_new_location(project: Project) -> None:

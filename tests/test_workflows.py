@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support import AUTH, CORE_CLAIMS, PASSTHROUGH, REPO_ROOT, Project
+from support import AUTH, PASSTHROUGH, REPO_ROOT, Project
 
 from watcher.scheduling.cron import parse_cron
 
@@ -25,10 +25,7 @@ CARD_FILE = "knowledge/litellm-proxy-authentication-hooks.md"
 ROW_LINE = {"llm": 169, "auth": 170}  # the card's Sources rows the claims vouch for
 
 
-@pytest.fixture
-def project(project: Project) -> Project:
-    """Mechanics of scheduled runs: the first card's three core claims."""
-    return project.keep_claims(*CORE_CLAIMS)
+pytestmark = pytest.mark.core_claims  # the first card's three core claims (conftest)
 
 
 @pytest.fixture(autouse=True)
