@@ -52,7 +52,7 @@ def read_card(path: Path) -> str:
         raise CardError(f"{path}: cannot read card ({exc.strerror})") from None
 
 
-def _cells(line: str, offset: int) -> list[tuple[str, int, int]]:
+def pipe_cells(line: str, offset: int) -> list[tuple[str, int, int]]:
     """Split a pipe-table line into (text, start, end) cells, positions absolute in the card."""
     body_start = len(line) - len(line.lstrip())
     body = line.rstrip("\r\n")
@@ -82,12 +82,12 @@ def parse_sources(text: str, where: str) -> SourcesTable:
     tables: list[SourcesTable] = []
     index = 0
     while index < len(lines):
-        header = _cells(lines[index], offsets[index])
+        header = pipe_cells(lines[index], offsets[index])
         names = [cell[0].lower() for cell in header]
         if DATE_COLUMN not in names or index + 1 >= len(lines):
             index += 1
             continue
-        delimiter = _cells(lines[index + 1], offsets[index + 1])
+        delimiter = pipe_cells(lines[index + 1], offsets[index + 1])
         if not delimiter or not all(_DELIMITER_CELL.match(cell[0] or "") for cell in delimiter):
             index += 1
             continue
@@ -96,7 +96,7 @@ def parse_sources(text: str, where: str) -> SourcesTable:
         rows = []
         index += 2
         while index < len(lines):
-            cells = _cells(lines[index], offsets[index])
+            cells = pipe_cells(lines[index], offsets[index])
             if not cells:
                 break
             if len(cells) <= date_col:

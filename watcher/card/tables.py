@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from watcher.card.sources import DATE_COLUMN, _cells
+from watcher.card.sources import DATE_COLUMN, pipe_cells
 
 VERDICT_WORDS = {"yes", "no", "partial", "partly", "n/a", "-", "?", "✓", "✔", "✗", "✘", "x"}
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -103,8 +103,8 @@ def parse_tables(text: str) -> list[CardTable]:
             continue
         if match := _HEADING.match(line):
             heading = match.group(1)
-        header = [cell[0] for cell in _cells(line, 0)]
-        delimiter = _cells(lines[index + 1], 0) if index + 1 < len(lines) else []
+        header = [cell[0] for cell in pipe_cells(line, 0)]
+        delimiter = pipe_cells(lines[index + 1], 0) if index + 1 < len(lines) else []
         if not header or not delimiter or not all(_DELIMITER.match(c[0]) for c in delimiter):
             index += 1
             continue
@@ -112,7 +112,7 @@ def parse_tables(text: str) -> list[CardTable]:
         index += 2
         rows: list[TableRow] = []
         keys: set[str] = set()
-        while index < len(lines) and (cells := [c[0] for c in _cells(lines[index], 0)]):
+        while index < len(lines) and (cells := [c[0] for c in pipe_cells(lines[index], 0)]):
             rows.append(TableRow(_unique(cells[0], keys), tuple(cells), index + 1))
             index += 1
         tables.append(CardTable(_unique(heading, names), tuple(header), tuple(rows), start))
