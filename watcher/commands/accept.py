@@ -16,6 +16,7 @@ from watcher.commands.common import (
     next_snapshot,
     only_claims,
     prepare,
+    stderr_line,
 )
 from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
 
@@ -58,19 +59,11 @@ def run(
     claims: list[str] | None = None,
 ) -> int:
     # accept writes snapshots: it waits for (and holds off) a verify of the same project.
-
-    def say(line: str) -> None:
-        print(line, file=stderr)
-
+    say = stderr_line(stderr)
     with run_lock(cache_dir_or(cache_dir), config_path, DEFAULT_WAIT_SECONDS, say):
         config, prepared = prepare(config_path, card, upstream_url, ref)
         prepared = only_claims(prepared, claims)
-        results = check_all(
-            prepared,
-            cache_dir_or(cache_dir),
-            lambda line: print(line, file=stderr),
-            use_baseline=False,
-        )
+        results = check_all(prepared, cache_dir_or(cache_dir), say, use_baseline=False)
         code = 0
         today = dt.datetime.now(dt.UTC).date().isoformat()
         for item, result in zip(prepared, results, strict=True):

@@ -173,3 +173,8 @@ def next_snapshot(
         accepted_on=accepted_on,
         extra=item.snapshot.extra if item.snapshot else {},
     )
+
+
+def stderr_line(stderr: TextIO) -> Callable[[str], None]:
+    """A `say` for progress and waiting notes: one line on stderr."""
+    return lambda line: print(line, file=stderr)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +23,7 @@ from watcher.commands.common import (
     check_all,
     next_snapshot,
     prepare,
+    stderr_line,
     today_or,
 )
 from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
@@ -127,10 +127,6 @@ def _act(
     written.append(save_snapshot(config.snapshots_dir, snapshot))
     report.dates_note = f"moved {len(changes)} date(s); snapshot {target.name} updated"
     return report
-
-
-def stderr_line(stderr: TextIO) -> Callable[[str], None]:
-    return lambda line: print(line, file=stderr)
 
 
 def run(

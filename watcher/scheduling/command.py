@@ -14,7 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler  # type: ignore[im
 from watcher import __version__
 from watcher.actions.git_commit import ProjectRepo
 from watcher.commands import verify
-from watcher.commands.common import prepare
+from watcher.commands.common import prepare, stderr_line
 from watcher.config import ConfigError
 from watcher.errors import WatcherError
 from watcher.scheduling import service
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise ConfigError("--push needs --commit (it pushes the commit that --commit makes)")
     # Fail now rather than at the first run: where commits would go, config, cards, snapshots.
     if args.commit and not args.dry_run:
-        ProjectRepo(args.config.resolve().parent).check_ready(args.push, verify.stderr_line(stderr))
+        ProjectRepo(args.config.resolve().parent).check_ready(args.push, stderr_line(stderr))
     config, _ = prepare(args.config, args.card, args.upstream_url, args.ref)
     options = verify.run_options(args)
     options["config_path"] = args.config.resolve()
