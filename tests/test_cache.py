@@ -118,7 +118,9 @@ def test_a_changed_blob_is_still_noticed_on_the_fast_path(project: Project) -> N
 def test_a_damaged_cache_entry_is_a_miss_not_a_failure(project: Project) -> None:
     assert project.run("verify", "--today", TODAY).code == 0
     entries = sorted((project.cache / "facts").rglob("*.json"))
-    assert len(entries) == 2  # one per (extractor, params, file): the two route claims share one
+    # One per (extractor, params, file): the route claim reads its scope, the declared route its
+    # file, the dispatch claim its file.
+    assert len(entries) == 3
     for entry in entries:
         entry.write_text("{not json", encoding="utf-8")
     result = project.run("verify", "--today", TODAY, "--json", "-")

@@ -153,8 +153,10 @@ def test_start_route_gone_is_an_error(project: Project) -> None:
     code, claim = verify(project, "2026-11-27")
     assert code == 2
     assert claim["status"] == "error"
+    # Gone everywhere searched: an error that says where it looked.
     assert claim["message"] == (
-        f"{PASSTHROUGH}: no handler registered for /anthropic/{{endpoint:path}} (the search has no start)"
+        f"{PASSTHROUGH}: no handler registered for /anthropic/{{endpoint:path}}, here or elsewhere "
+        "(searched 2 candidate file(s) near the original): the search has no start"
     )
 
 
@@ -191,7 +193,9 @@ def test_each_file_is_read_and_parsed_once_per_run(project: Project, tmp_path: P
         result = check_card(card, claims, upstream, {})
     assert result.status == "verified"
     read = [path for batch in upstream.reads for path in batch]
-    assert len(read) == len(set(read))  # proxy_server.py and the rest: one read, one parse each
+    assert len(read) == len(set(read)), (
+        upstream.reads
+    )  # proxy_server.py and the rest: one read, one parse each
     # The claims' own files come in the first batch; the search adds one batch per hop after it.
     assert set(upstream.reads[0]) == {PASSTHROUGH, AUTH, MESSAGES, PROXY_SERVER}
     assert MACHINERY in upstream.reads[1]

@@ -58,10 +58,17 @@ def test_a_route_moved_to_its_own_module_is_drift_with_the_new_location(project:
     )
     assert declared["evidence"][0]["path"] == ANTHROPIC_NEW_HOME
     assert declared["evidence"][0]["line"] == 18  # the Depends(user_api_key_auth) line there
+    # The security claim is about the package: the route moved within it and still authenticates.
     routes = found["passthrough-routes-authenticated"]
-    assert routes["status"] == "drift"
-    assert "1 route(s) left the file since the accepted baseline" in routes["message"]
-    assert f"moved to {ANTHROPIC_NEW_HOME}" in routes["message"]
+    assert routes["status"] == "pass", routes["message"]
+    assert (
+        f"/anthropic/{{endpoint:path}} moved from {PASSTHROUGH} to {ANTHROPIC_NEW_HOME}, still authenticates via Depends (user_api_key_auth)"
+        in routes["message"]
+    )
+    assert (
+        f"~ route /anthropic/{{endpoint:path}} [DELETE,GET,PATCH,POST,PUT] anthropic_proxy_route: file {PASSTHROUGH} -> {ANTHROPIC_NEW_HOME}"
+        in routes["diff"]
+    )
     assert found["custom-auth-dispatch-order"]["status"] == "pass"
     assert project.card.read_bytes() == card
     assert project.snapshot.read_bytes() == snapshot
@@ -82,6 +89,10 @@ def test_a_moved_route_that_lost_its_auth_says_so(project: Project) -> None:
     message = found["anthropic-passthrough-route"]["message"]
     assert f"moved to {ANTHROPIC_NEW_HOME}, NOT authenticated" in message
     assert "has no authentication" in message
+    routes = found["passthrough-routes-authenticated"]
+    assert routes["status"] == "drift"
+    assert f"/anthropic/{{endpoint:path}} in {ANTHROPIC_NEW_HOME}:" in routes["message"]
+    assert routes["evidence"][0]["path"] == ANTHROPIC_NEW_HOME
 
 
 def test_a_route_merged_into_a_module_no_name_gives_away_is_still_found(project: Project) -> None:
@@ -113,9 +124,12 @@ def test_a_route_gone_from_everywhere_is_an_error_that_says_what_was_searched(
     assert declared["status"] == "error"
     assert "/anthropic/{endpoint:path} is not registered in" in declared["message"]
     assert "not found elsewhere (searched" in declared["message"]
+    # Every route left in the package still authenticates: the security claim holds, and says
+    # which route is gone.
     routes = found["passthrough-routes-authenticated"]
-    assert routes["status"] == "drift"
-    assert "/anthropic/{endpoint:path} not found elsewhere" in routes["message"]
+    assert routes["status"] == "pass"
+    assert "/anthropic/{endpoint:path} removed from the scope" in routes["message"]
+    assert "not found elsewhere" in routes["message"]
     assert project.card.read_bytes() == card
 
 

@@ -46,7 +46,7 @@ def test_verify_passes_and_moves_exactly_the_bound_dates(project: Project) -> No
     result = project.run("verify", "--today", TODAY)
     assert result.code == 0, result.err
     assert re.search(
-        r"PASS\s+passthrough-routes-authenticated\s+8 routes, all reach user_api_key_auth",
+        r"PASS\s+passthrough-routes-authenticated\s+8 routes in 1 file\(s\), all reach user_api_key_auth",
         result.out,
     )
     assert re.search(r"PASS\s+anthropic-passthrough-route", result.out)
@@ -126,7 +126,7 @@ def test_dropping_an_auth_dependency_is_drift_and_touches_nothing(project: Proje
     assert report["status"] == "drift"
     routes = next(c for c in report["claims"] if c["id"] == "passthrough-routes-authenticated")
     assert routes["status"] == "drift"
-    assert "/cohere/{endpoint:path} (none)" in routes["message"]
+    assert f"/cohere/{{endpoint:path}} in {PASSTHROUGH}:50 (none)" in routes["message"]
     assert routes["evidence"][0]["line"] == 50
     assert project.card.read_bytes() == card
     assert project.snapshot.read_bytes() == snapshot

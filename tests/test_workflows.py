@@ -225,8 +225,8 @@ def test_drift_becomes_warnings_on_the_card_row_and_a_summary_table(
     ]
     assert annotations == [
         f"::warning file={CARD_FILE},line={ROW_LINE['llm']},title=watcher drift%3A passthrough-routes-authenticated"
-        "::litellm-proxy-authentication-hooks: 1 of 8 routes do not always reach user_api_key_auth: "
-        "/cohere/{endpoint:path} (none)"
+        "::litellm-proxy-authentication-hooks: 1 of 8 routes in scope do not always reach user_api_key_auth: "
+        "/cohere/{endpoint:path} in litellm/proxy/pass_through_endpoints/llm_passthrough_endpoints.py:50 (none)"
     ]
     summary = Path(actions_env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert summary.startswith("## watcher verify: ⚠️ drift\n")

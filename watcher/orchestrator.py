@@ -71,6 +71,8 @@ class RunTree:
         self._parsed: dict[str, ParsedModule | str] = {}
         self._listing: dict[str, list[str]] = {}
         self._texts: dict[str, str | None] = {}
+        # Blobs `texts` fetched: a module parsed later in the run is not fetched twice.
+        self._raw: dict[str, FileBlob] = {}
         self._listed: dict[str, str] = {}
 
     def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
@@ -83,7 +85,9 @@ class RunTree:
             wanted = [path for path in wanted if path not in absent]
         if wanted:
             try:
-                blobs = self.upstream.read(self.commit, wanted)
+                have = {path: self._raw[path] for path in wanted if path in self._raw}
+                fetch = [path for path in wanted if path not in have]
+                blobs = {**have, **(self.upstream.read(self.commit, fetch) if fetch else {})}
             except UpstreamError as exc:
                 self._parsed.update({path: str(exc) for path in wanted})
             else:
@@ -96,6 +100,9 @@ class RunTree:
     def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
         """Blob ids at this commit without fetching any blob (the facts cache's key)."""
         wanted = [path for path in dict.fromkeys(paths) if path not in self.ids]
+        read = {path: self._raw[path].blob_id for path in wanted if path in self._raw}
+        self.ids.update(read)
+        wanted = [path for path in wanted if path not in read]
         if wanted:
             found = self.upstream.blob_ids(self.commit, wanted)
             self.ids.update({path: found.get(path) for path in wanted})
@@ -106,9 +113,14 @@ class RunTree:
         if wanted:
             # Ids a listing already gave (searches list first) spare the per-read tree lookup.
             known = {**self._listed, **self.ids}
-            blobs = self.upstream.read(self.commit, wanted, known)  # UpstreamError: the caller's
+            have = {path: self.blobs[path] for path in wanted if path in self.blobs}
+            fetch = [path for path in wanted if path not in have]
+            # UpstreamError: the caller's
+            blobs = {**have, **(self.upstream.read(self.commit, fetch, known) if fetch else {})}
             for path in wanted:
                 blob = blobs.get(path)
+                if blob is not None:
+                    self._raw[path] = blob
                 try:
                     self._texts[path] = blob.data.decode("utf-8-sig") if blob else None
                 except UnicodeDecodeError:

@@ -6,7 +6,7 @@ import libcst as cst
 import pytest
 
 from watcher.facts import parse_file
-from watcher.facts.checks import is_check_name
+from watcher.facts.checks import check_rule, is_check_name
 from watcher.facts.locate import candidates, route_words
 from watcher.facts.render import Renderer
 
@@ -28,6 +28,12 @@ def test_names_that_decide_access_are_checks(name: str) -> None:
     assert is_check_name(name)
 
 
+def test_a_check_by_name_says_which_rule_made_it() -> None:
+    assert check_rule("pre_db_read_auth_checks") == "name rule: decision word 'checks'"
+    assert check_rule("is_request_body_safe") == "name rule: predicate 'safe'"
+    assert check_rule("_safe_set_request_parsed_body") is None
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -42,6 +48,12 @@ def test_names_that_decide_access_are_checks(name: str) -> None:
         "litellm.proxy.common_utils.http_parsing_utils._read_request_body",
         "populate_request_with_path_params",
         "checkpoint_writer.flush",  # a word that contains "check" is not the word
+        # upstream 2026: body caching before the dispatch says "safe" but decides nothing
+        "litellm.proxy.common_utils.http_parsing_utils._safe_set_request_parsed_body",
+        "is_opaque_audio_request",  # a predicate with no verdict word: what kind of body
+        "get_auth_token",  # a getter about auth
+        "update_request_metadata",
+        "prometheus_logger.increment_metric",
     ],
 )
 def test_getters_logging_and_plumbing_are_not_checks(name: str) -> None:

@@ -88,6 +88,7 @@ class NoCallPath(ClaimKind):
         diff = tuple(json_diff(baseline, self.record(facts))) if isinstance(baseline, dict) else ()
         targets = " or ".join(found.targets)
         searched = f"{found.functions} functions in {len(found.modules)} modules"
+        where = f" [the route is now registered in {found.start_path}]" if found.start_path else ""
         if found.reached:
             evidence: list[Evidence] = []
             seen: set[Hop] = set()
@@ -100,17 +101,17 @@ class NoCallPath(ClaimKind):
             first = found.paths[0]
             count = f" (1 of {len(found.paths)} shortest paths)" if len(found.paths) > 1 else ""
             return Drift(
-                f"{found.route} ({found.start}) reaches {first[-1].callee}{count}: {summary(first)}",
+                f"{found.route} ({found.start}) reaches {first[-1].callee}{count}: {summary(first)}{where}",
                 tuple(evidence),
                 diff,
             )
         if found.incomplete:
             return Error(
                 f"could not rule out a path from {found.start} to {targets}: {found.incomplete} "
-                f"after {searched} (raise max_hops/max_modules)"
+                f"after {searched} (raise max_hops/max_modules){where}"
             )
         return Pass(
-            f"no call path from {found.route} ({found.start}) reaches {targets} ({searched} searched)",
+            f"no call path from {found.route} ({found.start}) reaches {targets} ({searched} searched){where}",
             (),
             diff,
         )

@@ -28,6 +28,11 @@ def file_of(source: str, values: Mapping[str, Any]) -> str:
     return match.group(1) if match else ""
 
 
+def default_scope(cited: str) -> tuple[str, ...]:
+    """A scope claim's default: the package of the cited file, subpackages included."""
+    return (f"{posixpath.dirname(cited)}/**/*.py",)
+
+
 def _short(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 

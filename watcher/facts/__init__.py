@@ -22,6 +22,8 @@ from watcher.facts.interface import (
     PageFacts,
     RouteFact,
     RouteInventory,
+    RouteScope,
+    ScopedRoute,
     SourceTree,
     to_json,
 )
@@ -37,6 +39,18 @@ def _routes(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree) -
     from watcher.facts.routes import extract_routes
 
     return extract_routes(parsed, frozenset(params["auth"].split(",")))
+
+
+def _scope(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree) -> RouteScope:
+    from watcher.facts.scope import scan_scope
+
+    return scan_scope(
+        tree,
+        frozenset(params["auth"].split(",")),
+        params["scope"].split("\n"),
+        [p for p in params["exclude"].split("\n") if p],
+        known={parsed.path: parsed},
+    )
 
 
 def _dispatch(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree) -> DispatchChain:
@@ -68,6 +82,7 @@ def _assignments(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTr
 # Extractors by name; a FactRequest names one of these plus its string parameters.
 EXTRACTORS: dict[str, Extractor] = {
     "routes": _routes,
+    "routes-scope": _scope,
     "dispatch": _dispatch,
     "call-path": _call_path,
     "assignments": _assignments,
@@ -120,6 +135,8 @@ __all__ = [
     "Probe",
     "RouteFact",
     "RouteInventory",
+    "RouteScope",
+    "ScopedRoute",
     "SourceTree",
     "parse_file",
     "to_json",

@@ -5,13 +5,13 @@ awaited call), that call's keyword names, positional count and argument values, 
 `returns` (every path leaves), `falls-through` (none does) or `may-fall-through`, qualified with
 what a falling-through path hands to the code after the chain: `replaces api_key` when it
 reassigns a variable the call received as `api_key=` (`replaces argument 2` for a positional
-one), `sets N other variable(s)` for other variables the rest of the function reads. Keyword
-names and counts, not local names, so renaming a local changes nothing.
+one). Other locals a branch sets (flags, caches, logging context) are not facts: upstream adds
+and renames them without changing what the dispatch decides, and counting them raised false
+drift. Keyword names and counts, not local names, so renaming a local changes nothing.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 
 import libcst as cst
@@ -34,29 +34,11 @@ def mentioned_names(node: cst.CSTNode) -> set[str]:
     return names
 
 
-def expression_names(node: cst.CSTNode) -> Counter[str]:
-    """Plain names read or bound in a subtree, as `ast.Name` would count them (attribute and
-    keyword names excluded), so counts compare with the line index's per-function counts."""
-    skip: set[int] = set()
-    counts: Counter[str] = Counter()
-    for current in walk(node):
-        if isinstance(current, cst.Attribute):
-            skip.add(id(current.attr))
-        elif isinstance(current, cst.Arg) and current.keyword is not None:
-            skip.add(id(current.keyword))
-        elif isinstance(current, cst.Param | cst.FunctionDef | cst.ClassDef | cst.ImportAlias):
-            skip.add(id(current.name))
-        elif isinstance(current, cst.Name) and id(current) not in skip:
-            counts[current.value] += 1
-    return counts
-
-
-def _outcome(parsed: ParsedModule, owner: str, body: cst.BaseSuite, chosen: cst.Call | None) -> str:
+def _outcome(body: cst.BaseSuite, chosen: cst.Call | None) -> str:
     if leaves(body):
         return "returns"
     outcome = "may-fall-through" if has_return(body) or has_raise(body) else "falls-through"
     assigned: set[str] = set()
-    results: set[str] = set()
     for small in executed(body):
         if isinstance(small, cst.Assign | cst.AnnAssign | cst.AugAssign):
             targets = (
@@ -64,11 +46,7 @@ def _outcome(parsed: ParsedModule, owner: str, body: cst.BaseSuite, chosen: cst.
                 if isinstance(small, cst.Assign)
                 else [small.target]
             )
-            names = {n.value for t in targets for n in walk(t) if isinstance(n, cst.Name)}
-            assigned |= names
-            value = getattr(small, "value", None)
-            if chosen is not None and value is not None and any(n is chosen for n in walk(value)):
-                results |= names  # the variable that receives the call's own result
+            assigned |= {n.value for t in targets for n in walk(t) if isinstance(n, cst.Name)}
     passed: dict[str, str] = {}
     if chosen is not None:
         positional = 0
@@ -78,16 +56,7 @@ def _outcome(parsed: ParsedModule, owner: str, body: cst.BaseSuite, chosen: cst.
                 role = arg.keyword.value if arg.keyword else f"argument {positional}"
                 passed[arg.value.value] = role
     replaced = sorted(passed[name] for name in assigned if name in passed)
-    inside = expression_names(body)
-    others = [
-        name
-        for name in assigned - results - set(passed)
-        if parsed.lines.name_count(owner, name) > inside[name]
-    ]
-    details = [f"replaces {', '.join(replaced)}"] if replaced else []
-    if others:
-        details.append(f"sets {len(others)} other variable{'s' if len(others) > 1 else ''}")
-    return f"{outcome} ({'; '.join(details)})" if details else outcome
+    return f"{outcome} (replaces {', '.join(replaced)})" if replaced else outcome
 
 
 def branch_facts(
@@ -105,7 +74,7 @@ def branch_facts(
     calls = [n for n in nodes if type(n) is cst.Call]
     chosen = next((c for c in calls if last(dotted(c.func)) in mentioned), None)
     chosen = chosen or next((c for c in calls if id(c) in awaited), None)
-    outcome = _outcome(parsed, owner, body, chosen)
+    outcome = _outcome(body, chosen)
     if chosen is None:
         return DispatchBranch(guard, "", False, (), 0, outcome, 0)
     keywords = tuple(sorted(a.keyword.value for a in chosen.args if a.keyword is not None))

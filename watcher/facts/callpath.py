@@ -148,16 +148,44 @@ def find_call_path(
     max_hops: int = 16,
     max_modules: int = 250,
 ) -> CallPath:
-    """Search from the handler of `route` in `parsed` for a call to any of `targets`."""
+    """Search from the handler of `route` for a call to any of `targets`. The handler is looked
+    up in `parsed`, else where the route is registered now (the relocation search of the route
+    claims: upstream moves provider routes into modules of their own)."""
+    start, moved = parsed, ""
     handlers = sorted({r.handler for r in extract_routes(parsed, frozenset()).find(route)})
     if not handlers:
+        start, handlers = _relocated(parsed, route, tree)
+        moved = start.path
+    if len(handlers) > 1 or handlers[0] not in start.functions:
         raise FactsError(
-            f"{parsed.path}: no handler registered for {route} (the search has no start)"
-        )
-    if len(handlers) > 1 or handlers[0] not in parsed.functions:
-        raise FactsError(
-            f"{parsed.path}: {route} is handled by {', '.join(handlers)}; expected one module function"
+            f"{start.path}: {route} is handled by {', '.join(handlers)}; expected one module function"
         )
     graph = CallGraph(tree, targets, within, max_modules)
-    graph.add(parsed)
-    return CallPathSearch(graph, max_hops).search(Node(parsed.path, handlers[0]), route)
+    graph.add(start)
+    if moved:
+        graph.add(parsed)  # the original module is still where the moved handler often delegates
+    found = CallPathSearch(graph, max_hops).search(Node(start.path, handlers[0]), route)
+    return replace(found, start_path=moved)
+
+
+def _relocated(
+    parsed: ParsedModule, route: str, tree: SourceTree
+) -> tuple[ParsedModule, list[str]]:
+    from watcher.facts.locate import find_routes
+
+    hits, searched = find_routes(tree, parsed.path, [(route, "")], frozenset())
+    files = sorted({hit.file for hit in hits[(route, "")]})
+    if not files:
+        raise FactsError(
+            f"{parsed.path}: no handler registered for {route}, here or elsewhere "
+            f"({searched.note()}): the search has no start"
+        )
+    if len(files) > 1:
+        raise FactsError(
+            f"{route} is registered in {', '.join(files)}: the search has no single start"
+        )
+    module = tree.modules([files[0]])[files[0]]
+    if isinstance(module, str):
+        raise FactsError(f"{route} moved to {files[0]}, which could not be read: {module}")
+    handlers = sorted({hit.route.handler for hit in hits[(route, "")]})
+    return module, handlers

@@ -10,11 +10,14 @@ the dispatch, in order):
    `if not _check_valid_ip(...)[0]: raises` (locals by their definition, see render.py), a loop
    `for ...: returns`, a handler `except ...: raises`.
 3. A call whose result is the whole statement (`await x(...)`, `y = x(...)`) to a function that
-   is not defined in this module is a check when its name says it decides access: a word such as
-   check, auth, verify, validate, valid, safe, allow(ed), permission, forbid, deny, block, limit,
-   budget, quota, guard, enforce, restrict, reject (`RouteChecks.should_call_route` counts by its
-   class). Getters are not checks (`_safe_get_request_query_params`: a `get` with no
-   check/validate/verify/authenticate/authorize/enforce word), nor is pydantic's `model_validate`.
+   is not defined in this module is a check when its name says it decides access: this is the
+   one judgement by name, and the check's text names the rule that made it. A decision word
+   (check, verify, validate, authenticate, authorize, auth, enforce, deny, reject, forbid, block,
+   restrict, guard; `RouteChecks.should_call_route` counts by its class), or a predicate
+   (`is_request_body_safe`: is/has/can with safe, allowed, valid, ...). Getters, setters,
+   parsers, loggers and caches are not checks (`_safe_set_request_parsed_body`,
+   `_safe_get_request_query_params`) unless a decision verb says so, nor is `model_validate`.
+   Body parsing, caching, logging, metrics and local variables are never auth decisions.
    Calls inside conditions are not counted here: rule 2 covers what their result decides.
 4. A function of this module called anywhere in those statements is followed (up to a depth):
    its raises, raising arms and check calls count as if they were written inline, so moving a
@@ -38,43 +41,47 @@ from watcher.facts.reach import executed
 from watcher.facts.render import Renderer
 from watcher.facts.routes import words
 
-CHECK_WORDS = {
+# Rule 3's words. A decision verb anywhere in the name makes the call a check; an adjective
+# counts only in predicate form (`is_request_body_safe`), so `_safe_set_request_parsed_body`
+# (a setter that happens to say "safe") is not one. Getters, setters, parsers, loggers and
+# caches are not checks unless a decision verb says otherwise.
+DECISION_VERBS = {
     "check",
     "checks",
     "checked",
-    "auth",
-    "authenticate",
-    "authorize",
-    "authorization",
     "verify",
     "validate",
     "validation",
-    "valid",
-    "safe",
-    "allow",
-    "allowed",
-    "permission",
-    "permissions",
-    "permitted",
-    "forbid",
-    "forbidden",
+    "authenticate",
+    "authorize",
+    "authorization",
+    "auth",
+    "enforce",
     "deny",
-    "denied",
+    "reject",
+    "forbid",
     "block",
-    "blocked",
-    "limit",
-    "limits",
-    "budget",
-    "budgets",
-    "quota",
+    "restrict",
     "guard",
     "guardrail",
-    "enforce",
-    "restrict",
-    "restricted",
-    "reject",
 }
-STRONG_WORDS = {"check", "checks", "validate", "verify", "authenticate", "authorize", "enforce"}
+PREDICATE_WORDS = {"is", "has", "can"}
+ADJECTIVES = {
+    "safe",
+    "allowed",
+    "valid",
+    "permitted",
+    "authorized",
+    "authenticated",
+    "blocked",
+    "forbidden",
+    "denied",
+    "restricted",
+    "within",
+    "exceeded",
+    "over",
+}
+NOT_DECISIONS = {"get", "set", "parse", "read", "load", "log", "cache", "record", "emit", "add"}
 NOT_CHECKS = {"model_validate", "model_validate_json"}
 MAX_HELPER_DEPTH = 4
 
@@ -85,18 +92,28 @@ class Check:
     line: int
 
 
-def is_check_name(qualified: str) -> bool:
-    """Judge a callee by its last name, plus its class when called as `Class.method`."""
+def check_rule(qualified: str) -> str | None:
+    """Why a call to an imported function counts as a check, judged by its last name (plus its
+    class when called as `Class.method`): the rule, for the facts to show; None: no check."""
     parts = qualified.split(".")
     name = parts[-1]
     if not name or name in NOT_CHECKS:
-        return False
+        return None
     found = words(name)
     if len(parts) > 1 and parts[-2][:1].isupper():
         found |= words(parts[-2])
-    if not found & CHECK_WORDS:
-        return False
-    return "get" not in found or bool(found & STRONG_WORDS)
+    if verbs := sorted(found & DECISION_VERBS, key=lambda word: (word == "auth", word)):
+        if found & NOT_DECISIONS and not found & (DECISION_VERBS - {"auth"}):
+            return None  # `get_auth_token`: a getter about auth decides nothing
+        return f"name rule: decision word {verbs[0]!r}"
+    adjectives = sorted(found & ADJECTIVES)
+    if adjectives and found & PREDICATE_WORDS and not found & NOT_DECISIONS:
+        return f"name rule: predicate {adjectives[0]!r}"
+    return None
+
+
+def is_check_name(qualified: str) -> bool:
+    return check_rule(qualified) is not None
 
 
 def _statement_call(small: cst.BaseSmallStatement) -> cst.Call | None:
@@ -145,8 +162,8 @@ class CheckFinder:
             call = _statement_call(small)
             if call is not None and self.parsed.local_function(call.func) is None:
                 name = self.parsed.imports.resolve(call.func) or dotted(call.func)
-                if is_check_name(name):
-                    found.append(Check(f"call {last(name)}", self._line(owner, call)))
+                if rule := check_rule(name):
+                    found.append(Check(f"call {last(name)} ({rule})", self._line(owner, call)))
         return found + self._helper_checks(stmt, depth)
 
     def _arm(

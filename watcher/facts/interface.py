@@ -75,12 +75,44 @@ class RouteFact:
 
 @dataclass(frozen=True)
 class RouteInventory:
-    """Every HTTP/websocket route a module registers, in source order."""
+    """Every HTTP/websocket route a module registers, sorted by path.
+
+    `dynamic` holds registrations whose path is computed at run time (a factory or a loop calling
+    `add_api_route(path=config.route_prefix, ...)`): they are reported with the auth of their
+    endpoint or of the dependencies passed, never judged as a route with a pseudo-path.
+    `router_calls` (evidence) names module calls that receive a router after its routes are
+    declared (`mark_provider_pass_through_routes(router)`): they are not followed.
+    """
 
     routes: tuple[RouteFact, ...]
+    dynamic: tuple[RouteFact, ...] = ()
+    router_calls: tuple[str, ...] = field(default=(), compare=False)
 
     def find(self, path: str) -> list[RouteFact]:
         return [route for route in self.routes if route.path == path]
+
+
+@dataclass(frozen=True)
+class ScopedRoute:
+    """A route and the file that registers it."""
+
+    file: str
+    route: RouteFact
+
+
+@dataclass(frozen=True)
+class RouteScope:
+    """Every route registered in the files a claim's scope covers (path globs), sorted by path
+    then file. `files` (evidence) are the files in scope that register routes; `unreadable` the
+    files in scope that look like they register routes but could not be parsed (a claim on this
+    scope cannot be decided while there are any)."""
+
+    scope: tuple[str, ...]
+    routes: tuple[ScopedRoute, ...]
+    dynamic: tuple[ScopedRoute, ...] = ()
+    files: tuple[str, ...] = field(default=(), compare=False)
+    unreadable: tuple[str, ...] = field(default=(), compare=False)
+    router_calls: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -90,7 +122,7 @@ class DispatchBranch:
     outcome: `returns` (always leaves the auth function), `falls-through` (never does), or
     `may-fall-through` (returns on some paths, continues to the next step on others); a branch
     that can fall through is qualified with what it hands on, e.g.
-    `may-fall-through (replaces api_key; sets 1 other variable)`. `arguments` tells
+    `may-fall-through (replaces api_key)`. `arguments` tells
     `api_key=api_key` from `api_key=passed_in_key`.
     """
 
@@ -152,6 +184,11 @@ class CallPath:
     incomplete: str = field(default="", compare=False)
     functions: int = field(default=0, compare=False)
     modules: tuple[str, ...] = field(default=(), compare=False)
+    # Where the search started, when the route is no longer registered in the claim's file
+    # (found by the same relocation search the route claims use); '' when it is still there.
+    start_path: str = field(default="", compare=False)
+    # What selects each path, one line per path (the branch or handler a closure sits under).
+    selectors: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

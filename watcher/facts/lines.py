@@ -9,7 +9,6 @@ Each function is indexed the first time one of its lines is asked for.
 from __future__ import annotations
 
 import ast
-from collections import Counter
 from collections.abc import Iterator
 
 
@@ -58,8 +57,6 @@ class _FunctionCursor:
         self._stack: list[ast.AST] = [fn]
         self.calls: dict[str, list[int]] = {}
         self.ifs: list[int] = []
-        self._names: Counter[str] | None = None
-        self._fn = fn
 
     def _advance(self) -> bool:
         if not self._stack:
@@ -86,11 +83,6 @@ class _FunctionCursor:
             if not self._advance():
                 return None
         return self.ifs[ordinal]
-
-    def names(self) -> Counter[str]:
-        if self._names is None:
-            self._names = Counter(n.id for n in ast.walk(self._fn) if isinstance(n, ast.Name))
-        return self._names
 
 
 class LineIndex:
@@ -151,11 +143,6 @@ class LineIndex:
         entry = self._entry(function)
         found = entry.if_statement(ordinal) if entry else None
         return found if found is not None else self.function(function)
-
-    def name_count(self, function: str, name: str) -> int:
-        """How often `name` is read or bound as a plain name inside the function."""
-        entry = self._entry(function)
-        return entry.names()[name] if entry else 0
 
     def statement_call(self, callee: str, ordinal: int) -> int:
         """Line of the `ordinal`-th statement whose value is a call to `callee` (an expression

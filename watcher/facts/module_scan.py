@@ -16,48 +16,59 @@ from watcher.facts.parse import ParsedModule, dotted
 
 
 def flagged(
-    body: Sequence[cst.CSTNode], conditional: bool
-) -> Iterator[tuple[cst.BaseSmallStatement, bool]]:
+    body: Sequence[cst.CSTNode], conditional: bool, owner: str = ""
+) -> Iterator[tuple[cst.BaseSmallStatement, bool, str]]:
     """Every simple statement of a block with whether it runs on every import of the module
-    (False) or only sometimes: under if/for/while/match, in an except/else arm, in a function."""
+    (False) or only sometimes: under if/for/while/match, in an except/else arm, in a function;
+    and the function it sits in, named as `ParsedModule.functions` names it ('' at module level)."""
     for stmt in body:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
-                yield small, conditional
+                yield small, conditional, owner
             continue
-        if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
-            yield from _suite(stmt.body, True)
+        if isinstance(stmt, cst.FunctionDef):
+            name = f"{owner}.<locals>.{stmt.name.value}" if owner else stmt.name.value
+            yield from _suite(stmt.body, True, name)
+        elif isinstance(stmt, cst.ClassDef):
+            yield from _suite(stmt.body, True, f"{owner}.{stmt.name.value}".lstrip("."), True)
         elif isinstance(stmt, cst.With):
-            yield from _suite(stmt.body, conditional)
+            yield from _suite(stmt.body, conditional, owner)
         elif isinstance(stmt, cst.Try):
-            yield from _suite(stmt.body, conditional)
+            yield from _suite(stmt.body, conditional, owner)
             for handler in stmt.handlers:
-                yield from _suite(handler.body, True)
+                yield from _suite(handler.body, True, owner)
             if stmt.orelse is not None:
-                yield from _suite(stmt.orelse.body, True)
+                yield from _suite(stmt.orelse.body, True, owner)
             if stmt.finalbody is not None:
-                yield from _suite(stmt.finalbody.body, conditional)
+                yield from _suite(stmt.finalbody.body, conditional, owner)
         elif isinstance(stmt, cst.If | cst.For | cst.While):
-            yield from _suite(stmt.body, True)
+            yield from _suite(stmt.body, True, owner)
             orelse = stmt.orelse
             while isinstance(orelse, cst.If):
-                yield from _suite(orelse.body, True)
+                yield from _suite(orelse.body, True, owner)
                 orelse = orelse.orelse
             if isinstance(orelse, cst.Else):
-                yield from _suite(orelse.body, True)
+                yield from _suite(orelse.body, True, owner)
         elif isinstance(stmt, cst.Match):
             for case in stmt.cases:
-                yield from _suite(case.body, True)
+                yield from _suite(case.body, True, owner)
 
 
 def _suite(
-    suite: cst.BaseSuite, conditional: bool
-) -> Iterator[tuple[cst.BaseSmallStatement, bool]]:
+    suite: cst.BaseSuite, conditional: bool, owner: str, in_class: bool = False
+) -> Iterator[tuple[cst.BaseSmallStatement, bool, str]]:
     if isinstance(suite, cst.SimpleStatementSuite):
         for small in suite.body:
-            yield small, conditional
+            yield small, conditional, owner
+    elif in_class:
+        # Methods are named `Class.method`, not `Class.<locals>.method`.
+        for stmt in suite.body:
+            if isinstance(stmt, cst.FunctionDef):
+                yield from _suite(stmt.body, True, f"{owner}.{stmt.name.value}")
+            else:
+                yield from flagged([stmt], conditional, owner)
     else:
-        yield from flagged(suite.body, conditional)
+        yield from flagged(suite.body, conditional, owner)
 
 
 class ModuleScan:
@@ -69,8 +80,10 @@ class ModuleScan:
         self.bindings: dict[str, list[tuple[cst.BaseExpression, bool]]] = {}
         self.additions: dict[str, list[tuple[cst.BaseExpression, bool, bool]]] = {}
         self.calls: list[tuple[cst.Call, bool, int]] = []
+        # The function each statement-level call sits in ('' at module level), by id(call).
+        self.owners: dict[int, str] = {}
         ordinals: dict[str, int] = {}
-        for small, conditional in flagged(self.parsed.module.body, False):
+        for small, conditional, owner in flagged(self.parsed.module.body, False):
             value = (
                 small.value if isinstance(small, cst.Expr | cst.Assign | cst.AnnAssign) else None
             )
@@ -84,6 +97,7 @@ class ModuleScan:
                 ordinals[callee] = ordinal + 1
                 line = self.parsed.lines.statement_call(callee, ordinal)
                 self.calls.append((value, conditional, line))
+                self.owners[id(value)] = owner
             self._bind(small, conditional)
 
     def _bind(self, small: cst.BaseSmallStatement, conditional: bool) -> None:

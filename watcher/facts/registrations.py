@@ -55,6 +55,11 @@ class Registration:
     dependencies: tuple[Dependency, ...]  # on the decorator or the add_api_route call
     router_dependencies: tuple[Dependency, ...]
     line: int
+    # The path is computed at run time (not a string literal): a factory or loop registers it.
+    dynamic: bool = False
+    # The endpoint expression of an `add_api_route` call, and the function the call sits in.
+    endpoint: cst.BaseExpression | None = None
+    owner: str = ""
 
 
 @dataclass
@@ -192,20 +197,46 @@ class Registrations:
         return routers
 
     def _registration(
-        self, call: cst.Call, verb: str, handler: str, line: int, conditional: bool
+        self,
+        call: cst.Call,
+        verb: str,
+        handler: str,
+        line: int,
+        conditional: bool,
+        endpoint: cst.BaseExpression | None = None,
     ) -> Registration:
         router = dotted(call.func.value) if isinstance(call.func, cst.Attribute) else ""
         info = self.routers.get(router, _Router())
         deps = self.dependencies(argument(call, 99, "dependencies"), conditional, line)
+        path = argument(call, 0, "path")
         return Registration(
-            path=info.prefix + _route_path(argument(call, 0, "path")),
+            path=info.prefix + _route_path(path),
             methods=_methods(call, verb),
             handler=handler,
             router=router,
             dependencies=tuple(deps),
             router_dependencies=tuple(info.dependencies),
             line=line,
+            dynamic=path is not None and string_value(path) is None,
+            endpoint=endpoint,
+            owner=self.scan.owners.get(id(call), ""),
         )
+
+    def router_calls(self) -> list[str]:
+        """Module-level calls that take a router of this module as an argument after routes were
+        declared on it (`mark_provider_pass_through_routes(router)`): named, not followed."""
+        found: list[str] = []
+        for call, _, line in self.scan.calls:
+            name = dotted(call.func)
+            if not name or last(name) in ROUTE_CALLS | {"include_router"}:
+                continue
+            if self.scan.owners.get(id(call)):
+                continue
+            if any(
+                isinstance(a.value, cst.Name) and a.value.value in self.routers for a in call.args
+            ):
+                found.append(f"{name}(...) at line {line}")
+        return found
 
     def all(self) -> list[Registration]:
         found: list[Registration] = []
@@ -222,5 +253,6 @@ class Registrations:
             if isinstance(call.func, cst.Attribute) and call.func.attr.value in ROUTE_CALLS:
                 endpoint = argument(call, 1, "endpoint")
                 handler = _handler_name(endpoint)
-                found.append(self._registration(call, call.func.attr.value, handler, line, False))
+                verb = call.func.attr.value
+                found.append(self._registration(call, verb, handler, line, False, endpoint))
         return found

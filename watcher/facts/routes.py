@@ -21,7 +21,7 @@ from functools import partial
 import libcst as cst
 
 from watcher.facts.interface import AuthFact, RouteFact, RouteInventory
-from watcher.facts.parse import ParsedModule, dotted, last
+from watcher.facts.parse import ParsedModule, dotted, last, statements
 from watcher.facts.reach import ReachFinder
 from watcher.facts.registrations import (
     DEPENDENCY_FACTORIES,
@@ -165,8 +165,8 @@ class RouteExtractor:
     def _mechanism(self, call: cst.Call) -> str:
         return DEPENDENCY_FACTORIES[last(self.parsed.imports.resolve(call.func))]
 
-    def _body(self, reg: Registration) -> AuthFact | None:
-        reach = self.reach.function(reg.handler)
+    def _body(self, handler: str) -> AuthFact | None:
+        reach = self.reach.function(handler)
         if reach is None:
             return None
         if not reach.awaited:
@@ -175,28 +175,86 @@ class RouteExtractor:
         mechanism = "helper" if reach.via else "await"
         return AuthFact(status, mechanism, reach.function, reach.via, reach.line)
 
-    def _auth(self, reg: Registration) -> AuthFact:
+    def _auth(self, reg: Registration, handler: str) -> AuthFact:
         found: AuthFact | None = None
         steps: list[Callable[[], AuthFact | None]] = [
             *(partial(self._judge, "router", d, ()) for d in reg.router_dependencies),
             *(partial(self._judge, "decorator", d, ()) for d in reg.dependencies),
         ]
-        if reg.handler in self.parsed.functions:
-            steps += [partial(self._params, reg.handler), partial(self._body, reg)]
+        if handler in self.parsed.functions:
+            steps += [partial(self._params, handler), partial(self._body, handler)]
         for step in steps:
             found = _best(found, step())
             if found is not None and found.status == "authenticated":
                 return found  # nothing ranks higher; the rest need not be read
-        if reg.handler not in self.parsed.functions:
-            found = _best(found, AuthFact("unknown", "", reg.handler, (), reg.line))
+        if handler not in self.parsed.functions:
+            found = _best(found, AuthFact("unknown", "", handler, (), reg.line))
         return found or AuthFact("none", "", "", (), reg.line)
 
-    def extract(self) -> RouteInventory:
-        routes = [
-            RouteFact(reg.path, reg.methods, reg.handler, self._auth(reg), reg.line)
-            for reg in self.registrations.all()
+    def _endpoint(self, reg: Registration) -> str:
+        """The function that handles a registration: the decorated function, a module function
+        passed as `endpoint=`, a nested def of the registering function, or the nested def a
+        factory returns (`handler = cls.create_endpoint_handler(config)`)."""
+        if reg.handler in self.parsed.functions or not isinstance(reg.endpoint, cst.Name):
+            return reg.handler
+        name = reg.endpoint.value
+        nested = f"{reg.owner}.<locals>.{name}"
+        if reg.owner and nested in self.parsed.functions:
+            return nested
+        owner = self.parsed.functions.get(reg.owner)
+        if owner is None:
+            return reg.handler
+        values = [
+            small.value
+            for small in statements(owner.body)
+            if isinstance(small, cst.Assign)
+            and any(
+                isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
+            )
         ]
-        return RouteInventory(tuple(sorted(routes, key=lambda r: (r.path, r.methods, r.handler))))
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return reg.handler
+        factory = self._callee(values[0].func, reg.owner)
+        return self._returned_closure(factory) or reg.handler if factory else reg.handler
+
+    def _callee(self, func: cst.BaseExpression, owner: str) -> str | None:
+        """A function of this module a call names: `f`, `cls.f`/`self.f` (the owner's class),
+        or `Class.f`."""
+        local = self.parsed.local_function(func)
+        if local is not None:
+            return local
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            base = func.value.value
+            cls = owner.split(".")[0] if "." in owner else ""
+            qualified = f"{cls if base in {'cls', 'self'} else base}.{func.attr.value}"
+            return qualified if qualified in self.parsed.functions else None
+        return None
+
+    def _returned_closure(self, factory: str) -> str | None:
+        fn = self.parsed.functions[factory]
+        for small in statements(fn.body):
+            if isinstance(small, cst.Return) and isinstance(small.value, cst.Name):
+                nested = f"{factory}.<locals>.{small.value.value}"
+                if nested in self.parsed.functions:
+                    return nested
+        return None
+
+    def extract(self) -> RouteInventory:
+        routes: list[RouteFact] = []
+        dynamic: list[RouteFact] = []
+        for reg in self.registrations.all():
+            handler = self._endpoint(reg)
+            fact = RouteFact(reg.path, reg.methods, handler, self._auth(reg, handler), reg.line)
+            (dynamic if reg.dynamic else routes).append(fact)
+
+        def order(route: RouteFact) -> tuple[str, tuple[str, ...], str]:
+            return (route.path, route.methods, route.handler)
+
+        return RouteInventory(
+            tuple(sorted(routes, key=order)),
+            tuple(sorted(dynamic, key=order)),
+            tuple(self.registrations.router_calls()),
+        )
 
 
 def extract_routes(parsed: ParsedModule, auth: frozenset[str]) -> RouteInventory:

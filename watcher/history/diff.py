@@ -15,13 +15,31 @@ def _label(item: object) -> str | None:
     return " ".join(part for part in parts if part)
 
 
+def _flat(item: JSON) -> JSON:
+    if (
+        isinstance(item, dict)
+        and set(item) == {"file", "route"}
+        and isinstance(item["route"], dict)
+    ):
+        return {**item["route"], "file": item["file"]}
+    return item
+
+
 def _keyed(facts: JSON) -> JSON:
     """Lists of route-like facts keyed by what they are, not by position: an inserted route
     would otherwise show as every later route changing. Other lists (a dispatch chain's
-    branches, whose order is the fact) keep their positions."""
+    branches, whose order is the fact) keep their positions. A route in scope (`{file, route}`)
+    reads as the route with its file, so a move shows as `.file: a -> b`."""
+    if (
+        isinstance(facts, dict)
+        and set(facts) == {"file", "route"}
+        and isinstance(facts["route"], dict)
+    ):
+        return _keyed({**facts["route"], "file": facts["file"]})
     if isinstance(facts, dict):
         return {key: _keyed(value) for key, value in facts.items()}
     if isinstance(facts, list):
+        facts = [_flat(item) for item in facts]
         labels = [_label(item) for item in facts]
         if facts and None not in labels and len(set(labels)) == len(labels):
             return {f"[{label}]": _keyed(item) for label, item in zip(labels, facts, strict=True)}

@@ -1,0 +1,130 @@
+"""Routes in scope: every route registered in the files a set of path globs covers.
+
+"Every passthrough route is authenticated" is about the passthrough package, not one file:
+upstream moves provider routes into their own modules (`anthropic_passthrough_endpoints.py`)
+and adds new ones there. The scope is a list of globs (`*` within a path segment, `**` across
+segments), by default the package of the cited file and its subpackages.
+
+Listing is free (trees only); reading is a blob fetch. So every file in scope is read as text in
+one batch, and only the files that look like they register routes (a route decorator, an
+`APIRouter(`/`FastAPI(`, an `add_api_route` call) are parsed. A file that looks like it registers
+routes and does not parse is `unreadable`: a claim on the scope cannot be decided while one is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from watcher.facts.interface import FactsError, RouteScope, ScopedRoute, SourceTree
+from watcher.facts.parse import ParsedModule
+from watcher.facts.routes import extract_routes
+
+# Cheap text test for "may register routes"; the parse decides.
+_REGISTERS = re.compile(
+    r"@\s*[A-Za-z_][\w.]*\.(?:api_route|get|post|put|delete|patch|options|head|trace|websocket)\s*\("
+    r"|\b(?:add_api_route|add_api_websocket_route|add_websocket_route|APIRouter|FastAPI)\s*\("
+)
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """`a/**/*.py` -> matches `a/x.py` and `a/b/x.py`; `*` never crosses a `/`."""
+    out = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:[^/]+/)*")
+            index += 3
+        elif pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(out))
+
+
+def glob_root(pattern: str) -> str:
+    """The directory a glob lists under: its segments before the first wildcard."""
+    parts = pattern.split("/")
+    fixed: list[str] = []
+    for part in parts[:-1]:
+        if any(c in part for c in "*?["):
+            break
+        fixed.append(part)
+    return "/".join(fixed)
+
+
+def _is_test(path: str) -> bool:
+    parts = path.split("/")
+    return any(p in {"tests", "test"} for p in parts) or parts[-1].startswith("test_")
+
+
+def files_in_scope(
+    tree: SourceTree, include: Sequence[str], exclude: Sequence[str] = ()
+) -> list[str]:
+    """Non-test Python files the globs cover, sorted (one tree listing per glob root)."""
+    wanted = [glob_regex(p) for p in include]
+    unwanted = [glob_regex(p) for p in exclude]
+    found: set[str] = set()
+    for root in dict.fromkeys(glob_root(p) for p in include):
+        for path in tree.paths(".py", root):
+            if _is_test(path) or not any(r.fullmatch(path) for r in wanted):
+                continue
+            if not any(r.fullmatch(path) for r in unwanted):
+                found.add(path)
+    return sorted(found)
+
+
+def scan_scope(
+    tree: SourceTree,
+    auth: frozenset[str],
+    include: Sequence[str],
+    exclude: Sequence[str] = (),
+    known: dict[str, ParsedModule] | None = None,
+) -> RouteScope:
+    """Every route the files in scope register. `known` are modules already parsed (the cited
+    file): they are not read again."""
+    files = files_in_scope(tree, include, exclude)
+    known = dict(known or {})
+    texts = tree.texts([path for path in files if path not in known])
+    registering = [path for path, text in texts.items() if text and _REGISTERS.search(text)]
+    modules: dict[str, ParsedModule | str] = dict(known)
+    if registering:
+        modules.update(tree.modules(registering))
+    routes: list[ScopedRoute] = []
+    dynamic: list[ScopedRoute] = []
+    unreadable: list[str] = []
+    calls: list[str] = []
+    with_routes: list[str] = []
+    for path in sorted(modules):
+        module = modules[path]
+        if path not in files:
+            continue
+        if isinstance(module, str):
+            unreadable.append(module)
+            continue
+        try:
+            inventory = extract_routes(module, auth)
+        except (FactsError, RecursionError) as exc:
+            unreadable.append(f"{path}: {exc}")
+            continue
+        if inventory.routes or inventory.dynamic:
+            with_routes.append(path)
+        routes += [ScopedRoute(path, route) for route in inventory.routes]
+        dynamic += [ScopedRoute(path, route) for route in inventory.dynamic]
+        calls += [f"{path}: {call}" for call in inventory.router_calls]
+    return RouteScope(
+        tuple(include),
+        tuple(sorted(routes, key=lambda r: (r.route.path, r.file, r.route.methods))),
+        tuple(sorted(dynamic, key=lambda r: (r.file, r.route.path))),
+        tuple(with_routes),
+        tuple(unreadable),
+        tuple(calls),
+    )
