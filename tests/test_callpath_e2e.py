@@ -68,11 +68,19 @@ def test_hook_call_on_the_path_is_drift_with_the_path_as_evidence(project: Proje
             "create_pass_through_route hands out the closure "
             "create_pass_through_route.endpoint_func#2 (under a condition)",
         ),
+        (
+            MACHINERY,
+            87,
+            "selected when create_pass_through_route falls back to endpoint_func#2 in its "
+            "`except Exception` arm, when its try block (get_instance_fn(value=target); "
+            "str(id(adapter))) raises; the route passes a string (str(updated_url)), "
+            "the path a URL target takes",
+        ),
         (MACHINERY, 92, "create_pass_through_route.endpoint_func#2 calls pass_through_request"),
         (MACHINERY, 52, "pass_through_request calls proxy_logging_obj.pre_call_hook"),
     ]
     commit = json.loads(project.run("verify", "--json", "-", "--dry-run").out)["upstream"]["commit"]
-    assert claim["evidence"][3]["permalink"] == (
+    assert claim["evidence"][4]["permalink"] == (
         f"https://github.com/BerriAI/litellm/blob/{commit}/{MACHINERY}#L52"
     )
     # A drift anywhere in the card leaves every date and the snapshot alone.
@@ -213,21 +221,30 @@ def test_both_closures_reaching_the_hook_give_two_labelled_paths(project: Projec
     project.upstream.commit({MACHINERY: text}, "hooks on both forwarding paths (as upstream has)")
     code, claim = verify(project, "2026-11-27")
     assert code == 1
+    # The route passes a URL string: the evidence leads with the except-arm fallback it takes.
     assert (
-        "(1 of 2 shortest paths): anthropic_proxy_route -> create_pass_through_route -> endpoint_func ->"
-        in claim["message"]
-    )
+        "(1 of 2 shortest paths: the one a URL target takes): anthropic_proxy_route -> "
+        "create_pass_through_route -> endpoint_func#2 -> pass_through_request ->"
+    ) in claim["message"]
     notes = [e["note"] for e in claim["evidence"]]
     assert (
         notes[0]
         == "path 1: anthropic_proxy_route calls create_pass_through_route in pass_through_endpoints.py"
     )
-    assert (
-        notes[3]
-        == "path 1: chat_completion_pass_through_endpoint calls proxy_logging_obj.pre_call_hook"
-    )
-    assert notes[4:] == [
-        "path 2: create_pass_through_route hands out the closure create_pass_through_route.endpoint_func#2 (under a condition)",
-        "path 2: create_pass_through_route.endpoint_func#2 calls pass_through_request",
-        "path 2: pass_through_request calls proxy_logging_obj.pre_call_hook",
+    assert notes[1:5] == [
+        "path 1: create_pass_through_route hands out the closure create_pass_through_route.endpoint_func#2 (under a condition)",
+        "path 1: selected when create_pass_through_route falls back to endpoint_func#2 in its "
+        "`except Exception` arm, when its try block (get_instance_fn(value=target); "
+        "str(id(adapter))) raises; the route passes a string (str(updated_url)), the path a URL "
+        "target takes",
+        "path 1: create_pass_through_route.endpoint_func#2 calls pass_through_request",
+        "path 1: pass_through_request calls proxy_logging_obj.pre_call_hook",
+    ]
+    assert notes[5:] == [
+        "path 2: create_pass_through_route hands out the closure create_pass_through_route.endpoint_func",
+        "path 2: selected when create_pass_through_route hands out endpoint_func from its try "
+        "block, when get_instance_fn(value=target); str(id(adapter)) succeeds; not for a string "
+        "target (str(updated_url)) that cannot be loaded",
+        "path 2: create_pass_through_route.endpoint_func calls chat_completion_pass_through_endpoint",
+        "path 2: chat_completion_pass_through_endpoint calls proxy_logging_obj.pre_call_hook",
     ]

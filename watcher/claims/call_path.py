@@ -94,12 +94,20 @@ class NoCallPath(ClaimKind):
             seen: set[Hop] = set()
             for number, path in enumerate(found.paths, 1):
                 label = f"path {number}: " if len(found.paths) > 1 else ""
+                selector = found.selectors[number - 1] if number <= len(found.selectors) else ""
                 for hop in path:
                     if hop not in seen:  # paths share their first hops: list those once
                         seen.add(hop)
                         evidence.append(Evidence(hop.path, hop.line, label + describe(hop)))
+                    if hop.kind == "closure" and selector:
+                        evidence.append(
+                            Evidence(hop.path, hop.line, f"{label}selected when {selector}")
+                        )
+                        selector = ""
             first = found.paths[0]
             count = f" (1 of {len(found.paths)} shortest paths)" if len(found.paths) > 1 else ""
+            if count and found.selectors and "the path a URL target takes" in found.selectors[0]:
+                count = f" (1 of {len(found.paths)} shortest paths: the one a URL target takes)"
             return Drift(
                 f"{found.route} ({found.start}) reaches {first[-1].callee}{count}: {summary(first)}{where}",
                 tuple(evidence),

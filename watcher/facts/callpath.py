@@ -13,14 +13,14 @@ complete, because "no path found in what we could read" must never become a pass
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import libcst as cst
 
 from watcher.facts.callgraph import CallGraph, Hit, Lookup, Node
 from watcher.facts.interface import CallPath, FactsError, Hop, SourceTree
-from watcher.facts.parse import ParsedModule, dotted
+from watcher.facts.parse import ParsedModule, canonical_code, code, dotted, walk
 from watcher.facts.routes import extract_routes
 
 MAX_PATHS = 3
@@ -66,16 +66,76 @@ class CallPathSearch:
                     level.append((node, trail))
             depth += 1
         graph = self.graph
+        ranked = sorted(hits, key=self._rank)[:MAX_PATHS]  # stable: shortest first as found
         return CallPath(
             route,
             start.name,
             graph.targets,
             bool(hits),
-            tuple(self._with_lines(trail) for trail in hits[:MAX_PATHS]),
+            tuple(self._with_lines(trail) for trail in ranked),
             "" if hits else graph.incomplete,
             len(graph.bodies),
             tuple(sorted(graph.loaded)),
+            selectors=tuple("; ".join(self._selectors(trail)) for trail in ranked),
         )
+
+    def _arm(self, step: _Step) -> tuple[str, str, str]:
+        """(kind, text, try-block summary) of the arm a closure hop's nested def sits in."""
+        body = self.graph.body(Node(step.hop.path, step.hop.caller))
+        kind, text = body.arms.get(id(step.at), ("", ""))
+        tried = body.try_blocks.get(id(step.at), ())
+        return kind, text, _try_summary(tried, step.at)
+
+    def _string_into(self, trail: Trail, factory: str) -> str:
+        """The string value a path passes into `factory` (`str(updated_url)`, a literal), if any."""
+        for step in trail:
+            into = step.hop.callee.endswith(factory.rsplit(".", 1)[-1])
+            if step.hop.kind == "call" and into and isinstance(step.at, cst.Call):
+                for arg in step.at.args:
+                    if _is_string(arg.value):
+                        return code(arg.value)
+        return ""
+
+    def _rank(self, trail: Trail) -> int:
+        """Rule "URL fallback first": when the route hands a string (a URL) to a factory, the
+        closure the factory defines in an `except` arm is the one that serves it (the try block
+        tries to load the string as an object, which a URL is not); its twin in the try block is
+        listed after it. Other paths keep the order they were found in."""
+        for step in trail:
+            if step.hop.kind == "closure" and self._string_into(trail, step.hop.caller):
+                kind = self._arm(step)[0]
+                return 0 if kind == "except" else 2 if kind == "try" else 1
+        return 1
+
+    def _selectors(self, trail: Trail) -> list[str]:
+        out: list[str] = []
+        for step in trail:
+            if step.hop.kind != "closure":
+                continue
+            factory, name = step.hop.caller, step.hop.callee.rsplit(".", 1)[-1]
+            kind, text, tried = self._arm(step)
+            passed = self._string_into(trail, factory)
+            if kind == "except":
+                why = (
+                    f"; the route passes a string ({passed}), the path a URL target takes"
+                    if passed
+                    else ""
+                )
+                out.append(
+                    f"{factory} falls back to {name} in its `{text}` arm, when its try block ({tried}) raises{why}"
+                )
+            elif kind == "try":
+                why = (
+                    f"; not for a string target ({passed}) that cannot be loaded" if passed else ""
+                )
+                out.append(
+                    f"{factory} hands out {name} from its try block, when {tried} succeeds{why}"
+                )
+            elif text:
+                out.append(f"{factory} hands out {name} {text}")
+            else:
+                out.append(f"{factory} hands out {name} on every path")
+        return out
 
     def _expand(
         self,
@@ -136,6 +196,28 @@ class CallPathSearch:
             )
             for step in trail
         )
+
+
+def _is_string(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString):
+        return True
+    return isinstance(node, cst.Call) and dotted(node.func) == "str"
+
+
+def _try_summary(tried: Sequence[cst.CSTNode], before: cst.CSTNode) -> str:
+    """What a try block does before a def in it: its `if` tests and calls, briefly."""
+    parts: list[str] = []
+    for stmt in tried:
+        if stmt is before or len(parts) >= 2:
+            break
+        if isinstance(stmt, cst.If):
+            parts.append(f"if {canonical_code(stmt.test)} ...")
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            calls = [n for n in walk(stmt) if isinstance(n, cst.Call)]
+            if calls:
+                parts.append(" ".join(code(calls[0]).split()))
+    text = "; ".join(parts) or "the code before it"
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def find_call_path(
