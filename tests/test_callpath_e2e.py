@@ -223,7 +223,7 @@ def test_both_closures_reaching_the_hook_give_two_labelled_paths(project: Projec
     assert code == 1
     # The route passes a URL string: the evidence leads with the except-arm fallback it takes.
     assert (
-        "(1 of 2 shortest paths: the one a URL target takes): anthropic_proxy_route -> "
+        "(1 of 2 paths found: the one a URL target takes): anthropic_proxy_route -> "
         "create_pass_through_route -> endpoint_func#2 -> pass_through_request ->"
     ) in claim["message"]
     notes = [e["note"] for e in claim["evidence"]]

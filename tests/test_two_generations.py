@@ -101,8 +101,8 @@ def test_the_second_generation_gets_every_verdict_right(project: Project) -> Non
         "still authenticates via Depends (user_api_key_auth)" in routes["message"]
     )
     assert (
-        f"new route /openai_passthrough/{{endpoint:path}} in {OPENAI_HOME}, "
-        "authenticates via Depends (user_api_key_auth)" in routes["message"]
+        "1 new route(s) since the baseline, all authenticated: "
+        f"/openai_passthrough/{{endpoint:path}} in {OPENAI_HOME}" in routes["message"]
     )
     # The factory's registration is reported with its endpoint's auth, never as a route `{path}`.
     assert (
@@ -128,7 +128,7 @@ def test_the_second_generation_gets_every_verdict_right(project: Project) -> Non
     assert f"[the route is now registered in {ANTHROPIC_HOME}]" in hook["message"]
     # Both forwarding closures reach the hook; the evidence leads with the one a URL target takes.
     assert (
-        "(1 of 2 shortest paths: the one a URL target takes): anthropic_passthrough_route -> "
+        "(1 of 2 paths found: the one a URL target takes): anthropic_passthrough_route -> "
         "anthropic_proxy_route -> create_pass_through_route -> endpoint_func#2 -> pass_through_request"
     ) in hook["message"]
     notes = [e["note"] for e in hook["evidence"]]
@@ -214,6 +214,24 @@ def test_a_narrowed_scope_in_watcher_toml_leaves_the_new_modules_out(project: Pr
         f"left the scope: /anthropic/{{endpoint:path}} moved to {ANTHROPIC_HOME}"
         in routes["message"]
     )
+
+
+def test_a_route_registered_in_both_generations_says_where_else(project: Project) -> None:
+    """Upstream registered /anthropic in its new module while the old decorator was still there."""
+    accepted_first_generation(project)
+    upstream = project.upstream
+    upstream.commit({ANTHROPIC_HOME: today("anthropic_passthrough_endpoints.py")}, "new module")
+    code, claims = verify(project)
+    routes = claims["passthrough-routes-authenticated"]
+    assert routes["status"] == "pass"
+    assert (
+        f"/anthropic/{{endpoint:path}} is now also registered in {ANTHROPIC_HOME}, still "
+        "authenticates via Depends (user_api_key_auth)" in routes["message"]
+    )
+    declared = claims["anthropic-passthrough-route"]
+    assert declared["status"] == "pass"
+    assert f"also registered in {ANTHROPIC_HOME}" in declared["message"]
+    assert code == 0
 
 
 def test_fixture_modules_are_ours(tmp_path: Path) -> None:

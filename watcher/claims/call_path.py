@@ -105,9 +105,9 @@ class NoCallPath(ClaimKind):
                         )
                         selector = ""
             first = found.paths[0]
-            count = f" (1 of {len(found.paths)} shortest paths)" if len(found.paths) > 1 else ""
+            count = f" (1 of {len(found.paths)} paths found)" if len(found.paths) > 1 else ""
             if count and found.selectors and "the path a URL target takes" in found.selectors[0]:
-                count = f" (1 of {len(found.paths)} shortest paths: the one a URL target takes)"
+                count = f" (1 of {len(found.paths)} paths found: the one a URL target takes)"
             return Drift(
                 f"{found.route} ({found.start}) reaches {first[-1].callee}{count}: {summary(first)}{where}",
                 tuple(evidence),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from watcher.claims.common import FILE_PARAM, file_is_gone, file_of, json_diff
+from watcher.claims.common import FILE_PARAM, default_scope, file_is_gone, file_of, json_diff
 from watcher.claims.interface import (
     JSON,
     ClaimKind,
@@ -22,7 +22,7 @@ from watcher.claims.interface import (
     Verdict,
 )
 from watcher.claims.routes_authenticated import describe, hit_evidence, where_it_went
-from watcher.facts import RouteFact, RouteInventory, SourceTree, to_json
+from watcher.facts import RouteFact, RouteInventory, RouteScope, SourceTree, to_json
 from watcher.facts.locate import find_routes
 
 # The card's "handler takes Depends(auth)" also holds for Security(auth) and Annotated[..., Depends(auth)].
@@ -45,8 +45,33 @@ class RouteDeclared(ClaimKind):
         auth = ",".join(self.values["auth"])
         return FactRequest("routes", file_of(self.config.source, self.values), (("auth", auth),))
 
+    def scope_request(self) -> FactRequest:
+        """The routes of the file's package (shared with a routes-authenticated claim on the same
+        file): where else the route is registered, for a note."""
+        cited = file_of(self.config.source, self.values)
+        params = (
+            ("auth", ",".join(self.values["auth"])),
+            ("scope", "\n".join(default_scope(cited))),
+            ("exclude", ""),
+        )
+        return FactRequest("routes-scope", cited, params)
+
     def requests(self) -> tuple[FactRequest, ...]:
-        return (self.request(),)
+        return (self.request(), self.scope_request())
+
+    def _elsewhere(self, facts: Mapping[FactRequest, Extracted]) -> str:
+        scope = facts.get(self.scope_request())
+        if scope is None or not isinstance(scope.facts, RouteScope):
+            return ""
+        here = self.request().path
+        files = sorted(
+            {r.file for r in scope.facts.routes if r.route.path == self.values["path"]} - {here}
+        )
+        if not files:
+            return ""
+        return (
+            f" [also registered in {', '.join(files)}: the app serves the router it includes first]"
+        )
 
     def _routes(self, inventory: RouteInventory) -> list[RouteFact]:
         return inventory.find(self.values["path"])
@@ -115,7 +140,8 @@ class RouteDeclared(ClaimKind):
             return Drift(f"{path}: " + "; ".join(problems), evidence, diff)
         auth = routes[0].auth
         return Pass(
-            f"{path} [{','.join(methods)}] -> {routes[0].handler}, {auth.mechanism} {auth.function}",
+            f"{path} [{','.join(methods)}] -> {routes[0].handler}, {auth.mechanism} {auth.function}"
+            + self._elsewhere(facts),
             evidence,
             diff,
         )

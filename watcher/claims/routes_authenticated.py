@@ -255,19 +255,34 @@ class RoutesAuthenticated(ClaimKind):
         for scoped in scope.routes:
             now.setdefault(scoped.route.path, []).append(scoped)
         notes: list[str] = []
+        fresh: list[str] = []
         for path, routes in now.items():
             files = sorted({r.file for r in routes})
             if path not in before:
-                notes.append(
-                    f"new route {path} in {', '.join(files)}, {how_authenticated(routes[0].route)}"
-                )
-            elif set(files) != before[path]:
+                fresh.append(f"{path} in {', '.join(files)}")
+                continue
+            if set(files) == before[path]:
+                continue
+            how = (
+                f", still {how_authenticated(routes[0].route)}"
+                if all(r.route.auth.status == "authenticated" for r in routes)
+                else ""
+            )
+            added = sorted(set(files) - before[path])
+            if before[path] <= set(files):
+                notes.append(f"{path} is now also registered in {', '.join(added)}{how}")
+            else:
                 moved = ", ".join(sorted(before[path]))
-                notes.append(
-                    f"{path} moved from {moved} to {', '.join(files)}, still {how_authenticated(routes[0].route)}"
-                    if all(r.route.auth.status == "authenticated" for r in routes)
-                    else f"{path} moved from {moved} to {', '.join(files)}"
-                )
+                notes.append(f"{path} moved from {moved} to {', '.join(files)}{how}")
+        if fresh:
+            authenticated = all(
+                r.route.auth.status == "authenticated"
+                for path in now
+                if path not in before
+                for r in now[path]
+            )
+            state = ", all authenticated" if authenticated else ""
+            notes.append(f"{len(fresh)} new route(s) since the baseline{state}: {'; '.join(fresh)}")
         return notes
 
     @staticmethod

@@ -24,6 +24,7 @@ from watcher.facts.parse import ParsedModule, canonical_code, code, dotted, walk
 from watcher.facts.routes import extract_routes
 
 MAX_PATHS = 3
+EXTRA_CALLS = 3
 
 
 @dataclass(frozen=True)
@@ -47,20 +48,28 @@ class CallPathSearch:
         seen = {start}
         hits: list[Trail] = []
         depth = 0
-        while level and not hits:
+        until: int | None = None  # once a path is found: how far the closures' twins are followed
+        while level and (until is None or depth < until):
             if depth >= self.max_hops:
-                self.graph.incomplete = (
-                    self.graph.incomplete or f"depth limit reached ({self.max_hops} calls)"
-                )
+                if not hits:
+                    self.graph.incomplete = (
+                        self.graph.incomplete or f"depth limit reached ({self.max_hops} calls)"
+                    )
                 break
             following: list[tuple[Node, Trail]] = []
             lookups: list[tuple[Lookup, Trail]] = []
             for node, trail in level:
                 self._expand(node, trail, hits, following, lookups)
-            if not hits:
-                following.extend(self._resolve(lookups, hits))
+            following.extend(self._resolve(lookups, hits))
+            if hits and until is None:
+                # A factory's other closures can reach the target a little further on (upstream
+                # wraps the URL path's call in a nested `_relay`): follow only those, a few calls
+                # more, so the evidence can lead with the path a route really takes.
+                until = depth + 1 + EXTRA_CALLS
             level = []
             for node, trail in following:
+                if until is not None and not self._twin_closure(trail, hits):
+                    continue
                 if node not in seen:
                     seen.add(node)
                     level.append((node, trail))
@@ -77,6 +86,16 @@ class CallPathSearch:
             len(graph.bodies),
             tuple(sorted(graph.loaded)),
             selectors=tuple("; ".join(self._selectors(trail)) for trail in ranked),
+        )
+
+    @staticmethod
+    def _twin_closure(trail: Trail, hits: list[Trail]) -> bool:
+        """The trail goes through another closure of a factory whose closure a found path took."""
+        taken = {s.hop.callee for hit in hits for s in hit if s.hop.kind == "closure"}
+        factories = {s.hop.caller for hit in hits for s in hit if s.hop.kind == "closure"}
+        return any(
+            s.hop.kind == "closure" and s.hop.caller in factories and s.hop.callee not in taken
+            for s in trail
         )
 
     def _arm(self, step: _Step) -> tuple[str, str, str]:

@@ -173,7 +173,7 @@ class Hop:
 
 @dataclass(frozen=True)
 class CallPath:
-    """What a search found. `paths` are the shortest paths that reach a target, hop by hop;
+    """What a search found. `paths` reach a target, hop by hop: the shortest, and paths through other closures a factory hands out, found a few calls further (the one a route really takes first);
     `incomplete` says why a search that found nothing cannot rule a path out."""
 
     route: str

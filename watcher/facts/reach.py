@@ -58,6 +58,9 @@ def executed(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 def has_return(node: cst.CSTNode) -> bool:
+    """A `return` that leaves this function (a nested def's own returns do not)."""
+    if type(node) in _NOT_RUN_HERE:
+        return False
     return any(type(n) is cst.Return for n in executed(node))
 
 
@@ -145,9 +148,15 @@ def sometimes_evaluated(nodes: Sequence[cst.CSTNode]) -> set[int]:
 class ReachFinder:
     """Finds, from a module function, the first call to any of `targets` (matched by last name)."""
 
-    def __init__(self, parsed: ParsedModule, targets: frozenset[str]) -> None:
+    def __init__(
+        self, parsed: ParsedModule, targets: frozenset[str], defining: bool = False
+    ) -> None:
+        """`defining`: the module is read from another one's dependency on one of its
+        functions; here a function under an accepted name is the auth function itself (the
+        module that defines `user_api_key_auth` also wraps it for websockets), not a stand-in."""
         self.parsed = parsed
         self.targets = targets
+        self.defining = defining
         self._memo: dict[str, Reach | None] = {}
 
     def function(self, name: str, stack: tuple[str, ...] = ()) -> Reach | None:
@@ -182,7 +191,7 @@ class ReachFinder:
         self, call: cst.Call, owner: str, stack: tuple[str, ...], is_awaited: bool
     ) -> Reach | None:
         helper = self.parsed.local_function(call.func)
-        if helper is not None:
+        if helper is not None and not (self.defining and helper in self.targets):
             inner = self.function(helper, stack)
             if inner is None:
                 return None
@@ -191,7 +200,7 @@ class ReachFinder:
                 line = self.parsed.line_of(owner, call)  # the missing await is the evidence
                 return replace(inner, unconditional=False, awaited=False, owner=owner, line=line)
             return inner
-        name = last(self.parsed.imports.resolve(call.func))
+        name = helper or last(self.parsed.imports.resolve(call.func))
         if name not in self.targets:
             return None
         line = self.parsed.line_of(owner, call)

@@ -22,7 +22,7 @@ import libcst as cst
 
 from watcher.facts.interface import AuthFact, RouteFact, RouteInventory
 from watcher.facts.parse import ParsedModule, dotted, last, statements
-from watcher.facts.reach import ReachFinder
+from watcher.facts.reach import Reach, ReachFinder
 from watcher.facts.registrations import (
     DEPENDENCY_FACTORIES,
     Dependency,
@@ -76,10 +76,19 @@ def _best(*facts: AuthFact | None) -> AuthFact | None:
     return best
 
 
+# Follows a dependency imported from another module of the tree: the dotted origin of the name
+# (`litellm.proxy.auth.user_api_key_auth.user_api_key_auth_websocket`) -> what that function
+# reaches there, or None when it cannot be read (then the name alone is judged).
+ExternalReach = Callable[[str], Reach | None]
+
+
 class RouteExtractor:
-    def __init__(self, parsed: ParsedModule, auth: frozenset[str]) -> None:
+    def __init__(
+        self, parsed: ParsedModule, auth: frozenset[str], external: ExternalReach | None = None
+    ) -> None:
         self.parsed = parsed
         self.auth = auth
+        self.external = external
         self.reach = ReachFinder(parsed, auth)
         self.registrations = Registrations(parsed)
         self._params_memo: dict[str, AuthFact | None] = {}
@@ -99,6 +108,8 @@ class RouteExtractor:
             found = AuthFact(
                 "authenticated", mechanism, last(self.parsed.imports.resolve(target)), (), line
             )
+        elif (imported := self._imported(target, mechanism, line)) is not None:
+            found = imported
         else:
             name = last(self.parsed.imports.resolve(target)) or dotted(target)
             is_auth = self._mechanism(dependency.call) == "security" or looks_like_auth(name)
@@ -106,6 +117,18 @@ class RouteExtractor:
         if found is not None and dependency.conditional and found.status == "authenticated":
             found = AuthFact("conditional", found.mechanism, found.function, found.via, line)
         return found
+
+    def _imported(self, target: cst.BaseExpression, mechanism: str, line: int) -> AuthFact | None:
+        """A dependency on a function of another module that awaits an accepted auth function
+        (`Depends(user_api_key_auth_websocket)`, which awaits `user_api_key_auth`)."""
+        origin = self.parsed.imports.resolve(target)
+        if self.external is None or "." not in origin or dotted(target) == origin:
+            return None
+        reach = self.external(origin)
+        if reach is None or not reach.awaited:
+            return None
+        status = "authenticated" if reach.unconditional else "conditional"
+        return AuthFact(status, mechanism, reach.function, (last(origin), *reach.via), line)
 
     def _helper(self, helper: str, line: int, seen: tuple[str, ...]) -> AuthFact | None:
         """A dependency on a function of this module: its own dependencies, then its body."""
@@ -257,5 +280,7 @@ class RouteExtractor:
         )
 
 
-def extract_routes(parsed: ParsedModule, auth: frozenset[str]) -> RouteInventory:
-    return RouteExtractor(parsed, auth).extract()
+def extract_routes(
+    parsed: ParsedModule, auth: frozenset[str], external: ExternalReach | None = None
+) -> RouteInventory:
+    return RouteExtractor(parsed, auth, external).extract()

@@ -18,7 +18,9 @@ from collections.abc import Sequence
 
 from watcher.facts.interface import FactsError, RouteScope, ScopedRoute, SourceTree
 from watcher.facts.parse import ParsedModule
+from watcher.facts.reach import Reach, ReachFinder
 from watcher.facts.routes import extract_routes
+from watcher.facts.symbols import module_file
 
 # Cheap text test for "may register routes"; the parse decides.
 _REGISTERS = re.compile(
@@ -103,6 +105,7 @@ def scan_scope(
     unreadable: list[str] = []
     calls: list[str] = []
     with_routes: list[str] = []
+    external = ExternalDependencies(tree, auth)
     for path in sorted(modules):
         module = modules[path]
         if path not in files:
@@ -111,7 +114,7 @@ def scan_scope(
             unreadable.append(module)
             continue
         try:
-            inventory = extract_routes(module, auth)
+            inventory = extract_routes(module, auth, external)
         except (FactsError, RecursionError) as exc:
             unreadable.append(f"{path}: {exc}")
             continue
@@ -128,3 +131,41 @@ def scan_scope(
         tuple(unreadable),
         tuple(calls),
     )
+
+
+class ExternalDependencies:
+    """Dependencies imported from other modules of the upstream package (`litellm.`), followed
+    one module away: what the named function reaches there. Read through the run's tree, so the
+    scope's facts depend on those files too."""
+
+    def __init__(self, tree: SourceTree, auth: frozenset[str]) -> None:
+        self.tree = tree
+        self.auth = auth
+        self._listed: dict[str, frozenset[str]] = {}
+        self._finders: dict[str, ReachFinder | None] = {}
+
+    def _locate(self, origin: str) -> tuple[str, str] | None:
+        """(file, name) of a dotted origin; lists only the directories it could live in (a
+        listing of the whole package would change, and void the cache, with every new file)."""
+        parts = origin.split(".")
+        for cut in range(len(parts) - 1, 2, -1):  # never list the package root: too broad
+            directory = "/".join(parts[: cut - 1])
+            if directory not in self._listed:
+                self._listed[directory] = frozenset(self.tree.paths(".py", directory))
+            found = module_file(".".join(parts[:cut]) + ".x", self._listed[directory])
+            if found is not None:
+                return found[0], ".".join(parts[cut:])
+        return None
+
+    def __call__(self, origin: str) -> Reach | None:
+        located = self._locate(origin)
+        if located is None:
+            return None
+        path, name = located
+        if path not in self._finders:
+            module = self.tree.modules([path])[path]
+            self._finders[path] = (
+                None if isinstance(module, str) else ReachFinder(module, self.auth, defining=True)
+            )
+        finder = self._finders[path]
+        return finder.function(name) if finder is not None else None
