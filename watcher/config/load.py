@@ -25,6 +25,8 @@ from watcher.config.interface import (
     GitHubConfig,
     UpstreamConfig,
 )
+from watcher.upstream.interface import UpstreamError
+from watcher.upstream.urls import check_ref, check_url
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -70,10 +72,16 @@ def _upstreams(raw: list[Any]) -> dict[str, UpstreamConfig]:
         if name in upstreams:
             raise ConfigError(f"{where}.name: duplicate upstream name {name!r}")
         url = table.get("url", DEFAULT_UPSTREAM_URL)
+        ref = table.get("ref", DEFAULT_REF)
+        for key, check, value in (("url", check_url, url), ("ref", check_ref, ref)):
+            try:
+                check(value)
+            except UpstreamError as exc:
+                raise ConfigError(f"{where}.{key}: {exc}") from None
         upstreams[name] = UpstreamConfig(
             name=name,
             url=url,
-            ref=table.get("ref", DEFAULT_REF),
+            ref=ref,
             web_url=table.get("web_url", default_web_url(url)),
         )
     if not upstreams:

@@ -102,6 +102,11 @@ class Upstream(ABC):
         oldest first."""
         raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")
 
+    def touching(self, tip: str, paths: Sequence[str], exclude: str | None = None) -> list[str]:
+        """First-parent commits of `tip` (not reachable from `exclude`) that changed `paths`,
+        newest first: ids only, for counting and windows."""
+        raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")
+
     def commit_before(self, tip: str, date: str) -> str | None:
         """The newest first-parent commit of `tip` committed before `date` (YYYY-MM-DD, UTC)."""
         raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")
