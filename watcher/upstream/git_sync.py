@@ -27,6 +27,7 @@ from watcher.upstream.interface import (
     CommitInfo,
     FileBlob,
     LoggedCommit,
+    RefNotFound,
     Upstream,
     UpstreamError,
     UpstreamSpec,
@@ -103,7 +104,7 @@ class GitUpstream(Upstream):
                 raise UpstreamError(gitcmd.explain(done.stderr, done.returncode, url))
             self._commit = self._git("rev-parse", "--verify", f"{local}^{{commit}}").strip()
             return self._commit
-        raise UpstreamError(
+        raise RefNotFound(
             f"{redact(self.spec.url)}: ref {ref!r} not found (give a branch, a tag or a full commit id)"
         )
 
@@ -298,8 +299,8 @@ def _sync(spec: UpstreamSpec, target: Path, progress: TextIO | None) -> GitUpstr
     try:
         upstream.fetch_ref()
         return upstream
-    except gitcmd.GitTimeout:
-        raise
+    except (gitcmd.GitTimeout, RefNotFound):
+        raise  # the remote's answer: the cache is not to blame
     except UpstreamError as exc:
         if any(mark in str(exc).lower() for mark in _REMOTE_TROUBLE) or _intact(target, spec.url):
             raise

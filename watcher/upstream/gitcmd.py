@@ -161,7 +161,13 @@ def stream(
     Returns (exit status, all of stderr)."""
     timeout = limit("WATCHER_GIT_TIMEOUT")
     process = _start(args, cwd, git_env(url))
-    timer = threading.Timer(timeout, _stop, (process,))
+    fired = threading.Event()
+
+    def expire() -> None:
+        fired.set()
+        _stop(process)
+
+    timer = threading.Timer(timeout, expire)
     timer.start()
     said: list[str] = []
     try:
@@ -184,7 +190,7 @@ def stream(
         for pipe in (process.stdout, process.stderr):
             if pipe is not None:
                 pipe.close()
-    if process.returncode == -signal.SIGKILL and not timer.is_alive():
+    if fired.is_set():
         raise _timed_out(url, args, timeout)
     return process.returncode, "\n".join(said)
 

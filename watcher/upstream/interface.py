@@ -13,6 +13,10 @@ class UpstreamError(WatcherError):
     """The upstream could not be reached, the ref does not exist, or the cache is unusable."""
 
 
+class RefNotFound(UpstreamError):
+    """The upstream answered, and has no such branch, tag or commit."""
+
+
 @dataclass(frozen=True)
 class UpstreamSpec:
     url: str
