@@ -76,6 +76,21 @@ def test_a_setting_watcher_never_writes_gets_the_cache_cloned_again(
     assert git(clone, "config", "--get-all", "core.sshCommand", check=False) == ""
 
 
+def test_a_cache_borrowing_another_config_is_cloned_again(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    sync(upstream, cache)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "config").write_text("[core]\n\tsshCommand = touch pwned\n")
+    (the_clone(upstream, cache) / "commondir").write_text(str(elsewhere) + "\n")
+    said = io.StringIO()
+    sync(upstream, cache, said)
+    assert "borrows another repository's config (commondir); cloning it again" in said.getvalue()
+    assert not (the_clone(upstream, cache) / "commondir").exists()
+
+
 def test_hooks_planted_in_the_cache_never_run(upstream: Upstream, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     sync(upstream, cache)
@@ -312,6 +327,39 @@ def test_the_config_names_a_bad_ref(project: Project) -> None:
     result = project.run("verify", "--dry-run")
     assert result.code == 2
     assert "upstreams[0].ref: ref 'main\\n' is not a valid branch" in result.err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'web_url = "https://github.com/BerriAI/litellm"',
+            f'web_url = "https://x:{SECRET}@github.com/BerriAI/litellm"',
+            "upstreams[0].web_url: ",
+        ),
+        (
+            'web_url = "https://github.com/BerriAI/litellm"',
+            'web_url = "https://github.com/BerriAI/litellm\\n"',
+            "upstreams[0].web_url: ",
+        ),
+        (
+            'id = "litellm-proxy-authentication-hooks"',
+            'id = "litellm-proxy-authentication-hooks\\n"',
+            "cards[0].id: ",
+        ),
+    ],
+)
+def test_config_values_are_matched_whole(
+    project: Project, old: str, new: str, message: str
+) -> None:
+    config = project.root / "watcher.toml"
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = project.run("verify", "--dry-run")
+    assert result.code == 2
+    assert result.err.startswith("watcher: error: " + message) or message in result.err
+    assert SECRET not in result.out + result.err
 
 
 # Item 7: a damaged cache heals itself on the next run, and says so.

@@ -108,6 +108,8 @@ def problem(target: Path, url: str) -> str | None:
     ):
         if not is_kind(target / name):
             return f"has no {name}"
+    if os.path.lexists(target / "commondir"):  # git would read another directory's config
+        return "borrows another repository's config (commondir)"
     settings = _settings(target, url)
     if [value for key, value in settings if key == "remote.origin.url"] != [url]:
         return "points at another remote than the configured URL"
