@@ -251,7 +251,7 @@ def test_without_a_baseline_the_walk_is_bounded_and_says_so(
     whole = project.run("history", "--cache-dir", str(project.cache), "--all", "--json", "-")
     assert whole.code == 0, whole.err
     assert len(json.loads(whole.out)["cards"][0]["commits"]) == 5
-    assert "walking 5 commit(s) that touched its files, its whole history (--all)" in whole.err
+    assert "walking all 5 commits that touched its files (--all)" in whole.err
 
 
 def test_a_ref_or_date_with_a_trailing_newline_is_refused(project: Project) -> None:

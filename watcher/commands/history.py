@@ -30,18 +30,19 @@ DEFAULT_WINDOW = 200
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
-    parser.add_argument(
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
         "--since",
         metavar="COMMIT|DATE",
         help="start after this commit, or at this date (YYYY-MM-DD or YYYY-MM, UTC); "
         "default: the baseline's commit in snapshots/, else the last "
         f"{DEFAULT_WINDOW} commits that touched the card's files",
     )
-    parser.add_argument(
+    start.add_argument(
         "--all",
         dest="whole",
         action="store_true",
-        help="walk every commit that touched the card's files (no baseline or --since needed)",
+        help="walk every commit that touched the card's files, whatever the baseline",
     )
     parser.add_argument(
         "--claim",
@@ -95,32 +96,25 @@ def resolve_start(
     whole: bool = False,
 ) -> str | None:
     """The commit the walk starts after: --since, else the baseline's commit, else the start of
-    the default window (None: the whole history). Says what will be walked, with the count."""
-    card = item.card.id
-    if whole:
-        start = None
-        scope = "its whole history (--all)"
-    elif since is not None:
+    the default window (None: the whole history). A walk not bounded by the user or a baseline
+    says first what it will cover, with the commit count."""
+    if since is not None:
         day = since_date(since)
-        start = upstream.commit_before(tip, day) if day else upstream.rev_parse(since)
-        scope = f"since {since}"
-    elif item.snapshot is not None:
-        start = upstream.rev_parse(item.snapshot.commit)
-        scope = f"since the baseline {start[:12]}"
-    else:
-        newest = upstream.touching(tip, paths)
-        if len(newest) > DEFAULT_WINDOW:
-            say(
-                f"history {card}: no baseline yet; walking the newest {DEFAULT_WINDOW} of the "
-                f"{len(newest)} commits that touched its files (--all walks every one, "
-                "--since COMMIT|DATE picks a start)"
-            )
-            return newest[DEFAULT_WINDOW]
-        start = None
-        scope = "its whole history (no baseline yet)"
-    count = len(upstream.touching(tip, paths, start))
-    say(f"history {card}: walking {count} commit(s) that touched its files, {scope}")
-    return start
+        return upstream.commit_before(tip, day) if day else upstream.rev_parse(since)
+    if item.snapshot is not None and not whole:
+        return upstream.rev_parse(item.snapshot.commit)
+    card = item.card.id
+    newest = upstream.touching(tip, paths)
+    if whole or len(newest) <= DEFAULT_WINDOW:
+        why = "--all" if whole else "no baseline yet"
+        say(f"history {card}: walking all {len(newest)} commits that touched its files ({why})")
+        return None
+    say(
+        f"history {card}: no baseline yet; walking the newest {DEFAULT_WINDOW} of the "
+        f"{len(newest)} commits that touched its files (--all walks every one, "
+        "--since COMMIT|DATE picks a start)"
+    )
+    return newest[DEFAULT_WINDOW]
 
 
 def run(
