@@ -83,7 +83,9 @@ def private_dir(path: Path) -> Path:
 
 def _settings(target: Path, url: str) -> list[tuple[str, str]]:
     done = gitcmd.run(
-        ["config", "--file", str(target / "config"), "--null", "--list"], url=url, cwd=target
+        ["config", "--file", str(target / "config"), "--null", "--list"],
+        url=url,
+        cwd=target.parent,  # not inside the clone: nothing of it is read but this one file
     )
     if done.returncode != 0:
         raise UpstreamError(gitcmd.explain(done.stderr, done.returncode, url))

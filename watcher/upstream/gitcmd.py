@@ -111,14 +111,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)  # git and its helpers (remote-https, ssh)
 
 
-def _start(args: Sequence[str], cwd: Path, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+def _start(
+    args: Sequence[str], cwd: Path, env: Mapping[str, str], stdout: int = subprocess.PIPE
+) -> subprocess.Popen[bytes]:
     try:
         return subprocess.Popen(
             ["git", *args],
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
+            stdout=stdout,
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
@@ -160,7 +162,7 @@ def stream(
     """`git ARGS` whose stderr lines (progress, split at \\r too) go to `on_line` as they come.
     Returns (exit status, all of stderr)."""
     timeout = limit("WATCHER_GIT_TIMEOUT")
-    process = _start(args, cwd, git_env(url))
+    process = _start(args, cwd, git_env(url), stdout=subprocess.DEVNULL)  # stderr only
     fired = threading.Event()
 
     def expire() -> None:
