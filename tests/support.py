@@ -54,10 +54,10 @@ GIT_ENV = {
 }
 
 
-def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
     merged = {**os.environ, **GIT_ENV, **(env or {})}
     done = subprocess.run(
-        ["git", *args], cwd=cwd, env=merged, capture_output=True, text=True, check=True
+        ["git", *args], cwd=cwd, env=merged, capture_output=True, text=True, check=check
     )
     return done.stdout.strip()
 

@@ -225,3 +225,41 @@ def test_bad_input_is_one_line_and_exit_2(project: Project, args: list[str], mes
     assert message in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert "Traceback" not in result.err
+
+
+def test_a_walk_that_reaches_the_root_commit(project: Project) -> None:
+    """The upstream's first commit touches the card's files: it has no parent (issue 12)."""
+    root = git(project.upstream.path, "rev-list", "--max-parents=0", "HEAD")
+    card = timeline(project, "--all")
+    commits = card["commits"]
+    assert isinstance(commits, list)
+    assert [c["commit"] for c in commits] == [root]
+    assert commits[0]["parents"] == []
+    assert set(statuses(commits[0]).values()) == {"pass"}
+
+
+def test_without_a_baseline_the_walk_is_bounded_and_says_so(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from watcher.commands import history as command
+
+    monkeypatch.setattr(command, "DEFAULT_WINDOW", 2)
+    upstream = project.upstream
+    auth = upstream.read(AUTH)
+    made = [upstream.commit({AUTH: f"# version {n}\n" + auth}, f"v{n}") for n in range(4)]
+    result = project.run("history", "--cache-dir", str(project.cache), "--json", "-")
+    assert result.code == 0, result.err
+    assert [c["commit"] for c in json.loads(result.out)["cards"][0]["commits"]] == made[-2:]
+    assert "no baseline yet; walking the newest 2 of the 5 commits" in result.err
+    assert "--all walks every one" in result.err
+    whole = project.run("history", "--cache-dir", str(project.cache), "--all", "--json", "-")
+    assert whole.code == 0, whole.err
+    assert len(json.loads(whole.out)["cards"][0]["commits"]) == 5
+    assert "walking all 5 commits that touched its files (--all)" in whole.err
+
+
+def test_a_ref_or_date_with_a_trailing_newline_is_refused(project: Project) -> None:
+    for args in (["--ref", "main\n"], ["--since", "2024-06\n"]):
+        result = project.run("history", "--cache-dir", str(project.cache), *args)
+        assert result.code == 2, args
+        assert len(result.err.strip().splitlines()) == 1, result.err

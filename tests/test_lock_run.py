@@ -24,7 +24,7 @@ HOLDER = """
 import sys
 from pathlib import Path
 from watcher.commands.run_lock import run_lock
-with run_lock(Path(sys.argv[1]), Path(sys.argv[2]), 0, print):
+with run_lock(Path(sys.argv[1]), 0, print):
     print("held", flush=True)
     sys.stdin.read()
 """
@@ -41,16 +41,10 @@ def _not_inside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @contextmanager
-def held(project: Project, cache: Path | None = None) -> Iterator[subprocess.Popen[str]]:
+def held(project: Project) -> Iterator[subprocess.Popen[str]]:
     """Another process holds the project's run lock until the block ends (or stdin closes)."""
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            HOLDER,
-            str(cache or project.cache),
-            str(project.root / "watcher.toml"),
-        ],
+        [sys.executable, "-c", HOLDER, str(project.root / "watcher.toml")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -127,8 +121,8 @@ def test_different_projects_sharing_a_cache_do_not_block_each_other(
     other_root.mkdir()
     other = Project(other_root, litellm_upstream(other_root)).keep_claims(*CORE_CLAIMS)
     other.cache = project.cache  # one cache, two projects
-    assert run_lock_path(project.cache, project.root / "watcher.toml") != run_lock_path(
-        project.cache, other.root / "watcher.toml"
+    assert run_lock_path(project.root / "watcher.toml") != run_lock_path(
+        other.root / "watcher.toml"
     )
     with held(project):
         result = other.run("verify", "--today", TODAY, "--lock-wait", "0")
@@ -230,3 +224,19 @@ def test_a_second_signal_stops_a_waiting_run_at_once(project: Project) -> None:
     assert process.returncode == 128 + signal.SIGTERM
     assert "SIGTERM again: stopping now" in out
     assert not project.snapshot.exists()
+
+
+def test_two_runs_on_one_project_with_different_caches_are_serialised(
+    tmp_path: Path, project: Project
+) -> None:
+    """The run lock is the project's, wherever each run keeps its cache (issue 12)."""
+    with held(project) as holder:
+        result = project.run(
+            "verify", "--today", TODAY, "--lock-wait", "0", "--cache-dir", str(tmp_path / "other")
+        )
+    assert result.code == 2
+    assert (
+        f"another watcher run (pid {holder.pid}) is still working on {project.root}" in result.err
+    )
+    assert not project.snapshot.exists()
+    assert run_lock_path(project.root / "watcher.toml") == project.root  # no lock file in it

@@ -60,7 +60,7 @@ def run(
 ) -> int:
     # accept writes snapshots: it waits for (and holds off) a verify of the same project.
     say = stderr_line(stderr)
-    with run_lock(cache_dir_or(cache_dir), config_path, DEFAULT_WAIT_SECONDS, say):
+    with run_lock(config_path, DEFAULT_WAIT_SECONDS, say):
         config, prepared = prepare(config_path, card, upstream_url, ref)
         prepared = only_claims(prepared, claims)
         results = check_all(prepared, cache_dir_or(cache_dir), say, use_baseline=False)

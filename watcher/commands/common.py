@@ -19,7 +19,7 @@ from watcher.factcache import FactsCache
 from watcher.history.first import attach_first_commits
 from watcher.orchestrator import CardResult, check_card, failed_card
 from watcher.upstream import UpstreamError, UpstreamSpec, default_cache_dir, open_upstream
-from watcher.upstream.urls import check_url
+from watcher.upstream.urls import check_ref, check_url
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -78,6 +78,8 @@ def prepare(
     cards = [config.card(card_id)] if card_id else list(config.cards)
     if upstream_url is not None:
         check_url(upstream_url)
+    if ref is not None:
+        check_ref(ref)
     prepared = []
     for card in cards:
         upstream = config.upstreams[card.upstream]

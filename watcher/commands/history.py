@@ -6,24 +6,43 @@ import argparse
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from watcher.commands.common import PreparedCard, add_common, cache_dir_or, only_claims, prepare
+from watcher.commands.common import (
+    PreparedCard,
+    add_common,
+    cache_dir_or,
+    only_claims,
+    prepare,
+    stderr_line,
+)
 from watcher.config import ConfigError
 from watcher.upstream import Upstream
 
 HELP = "walk the upstream commits that touched a card's files: claim outcomes and fact changes"
-_MONTH_OR_DAY = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
+_MONTH_OR_DAY = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
+# Without a baseline or --since, the walk covers this many of the newest commits that touched
+# the card's files (the whole history of a busy file is thousands: half an hour of parsing).
+DEFAULT_WINDOW = 200
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common(parser)
-    parser.add_argument(
+    start = parser.add_mutually_exclusive_group()
+    start.add_argument(
         "--since",
         metavar="COMMIT|DATE",
         help="start after this commit, or at this date (YYYY-MM-DD or YYYY-MM, UTC); "
-        "default: the baseline's commit in snapshots/, else the file's whole history",
+        "default: the baseline's commit in snapshots/, else the last "
+        f"{DEFAULT_WINDOW} commits that touched the card's files",
+    )
+    start.add_argument(
+        "--all",
+        dest="whole",
+        action="store_true",
+        help="walk every commit that touched the card's files, whatever the baseline",
     )
     parser.add_argument(
         "--claim",
@@ -48,6 +67,7 @@ def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         ref=args.ref,
         cache_dir=args.cache_dir,
         since=args.since,
+        whole=args.whole,
         claims=args.claims,
         json_out=args.json_out,
         stdout=stdout,
@@ -57,7 +77,7 @@ def main(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def since_date(value: str) -> str | None:
     """YYYY-MM-DD for a date-like --since, None for anything else (a commit)."""
-    if not _MONTH_OR_DAY.match(value):
+    if not _MONTH_OR_DAY.fullmatch(value):
         return None
     day = value if len(value) == 10 else value + "-01"
     try:
@@ -67,15 +87,34 @@ def since_date(value: str) -> str | None:
 
 
 def resolve_start(
-    upstream: Upstream, item: PreparedCard, since: str | None, tip: str
+    upstream: Upstream,
+    item: PreparedCard,
+    since: str | None,
+    tip: str,
+    paths: list[str],
+    say: Callable[[str], None],
+    whole: bool = False,
 ) -> str | None:
-    """The commit the walk starts after: --since, else the baseline's commit, else none (all)."""
-    if since is None:
-        return upstream.rev_parse(item.snapshot.commit) if item.snapshot else None
-    day = since_date(since)
-    if day is not None:
-        return upstream.commit_before(tip, day)
-    return upstream.rev_parse(since)
+    """The commit the walk starts after: --since, else the baseline's commit, else the start of
+    the default window (None: the whole history). A walk not bounded by the user or a baseline
+    says first what it will cover, with the commit count."""
+    if since is not None:
+        day = since_date(since)
+        return upstream.commit_before(tip, day) if day else upstream.rev_parse(since)
+    if item.snapshot is not None and not whole:
+        return upstream.rev_parse(item.snapshot.commit)
+    card = item.card.id
+    newest = upstream.touching(tip, paths)
+    if whole or len(newest) <= DEFAULT_WINDOW:
+        why = "--all" if whole else "no baseline yet"
+        say(f"history {card}: walking all {len(newest)} commits that touched its files ({why})")
+        return None
+    say(
+        f"history {card}: no baseline yet; walking the newest {DEFAULT_WINDOW} of the "
+        f"{len(newest)} commits that touched its files (--all walks every one, "
+        "--since COMMIT|DATE picks a start)"
+    )
+    return newest[DEFAULT_WINDOW]
 
 
 def run(
@@ -90,6 +129,7 @@ def run(
     stdout: TextIO,
     stderr: TextIO,
     claims: list[str] | None = None,
+    whole: bool = False,
 ) -> int:
     # Imported here: every command module is imported to build the parser, on every run.
     from watcher.actions.atomic import write_atomic
@@ -107,13 +147,15 @@ def run(
     cache = FactsCache(cache_path)
     human = stderr if json_out == "-" else stdout
     documents: list[dict[str, Any]] = []
+    say = stderr_line(stderr)
     for spec in dict.fromkeys(item.spec for item in prepared):
         with open_upstream(spec, cache_path, stderr) as upstream:
             tip = upstream.resolve()
             for item in (p for p in prepared if p.spec == spec):
                 baseline = item.snapshot.claims if item.snapshot else {}
                 walker = CardWalker(upstream, item.card, item.claims, baseline, cache)
-                start = resolve_start(upstream, item, since, tip)
+                paths = walker.claim_paths()
+                start = resolve_start(upstream, item, since, tip, paths, say, whole)
                 timeline = build_timeline(walker, tip, start, stderr)
                 human.write(timeline_table(timeline, spec.url, spec.ref))
                 documents.append(timeline_json(timeline, spec.url, spec.ref, item.web_url))

@@ -1,20 +1,20 @@
 """One writing run per project at a time: a manual `verify` and a scheduled one never overlap.
 
 The clone cache has its own lock, held only while syncing and reading. This one covers a whole
-verify run (read the snapshot, check, write the card and snapshot, commit, push), keyed by the
-project directory, so two projects sharing a cache never wait for each other.
+verify run (read the snapshot, check, write the card and snapshot, commit, push). It is an flock
+on the project directory itself (the directory of the config): two runs on one project meet
+there whatever cache each uses, two projects sharing a cache never wait for each other, and no
+lock file appears in the project's checkout.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from watcher.errors import WatcherError
-from watcher.lock import LockTimeout, exclusive
+from watcher.lock import LockTimeout, exclusive_dir, holder
 
 DEFAULT_WAIT_SECONDS = 600.0
 
@@ -23,28 +23,20 @@ class RunLockBusy(WatcherError):
     """Another watcher run on the same project held the run lock for longer than we would wait."""
 
 
-def run_lock_path(cache_dir: Path, config_path: Path) -> Path:
-    project = config_path.resolve().parent
-    digest = hashlib.sha256(str(project).encode()).hexdigest()[:16]
-    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", project.name)[:40] or "project"
-    return cache_dir / "locks" / f"run-{tail}-{digest}.lock"
+def run_lock_path(config_path: Path) -> Path:
+    """What the run lock locks: the project directory."""
+    return config_path.resolve().parent
 
 
 def _holder(path: Path) -> str:
-    try:
-        pid = path.read_text(encoding="ascii", errors="replace").strip()
-    except OSError:
-        pid = ""
-    return f"pid {pid}" if pid.isdigit() else "another process"
+    found = holder(path)
+    return found if found.startswith("pid ") else "another process"
 
 
 @contextmanager
-def run_lock(
-    cache_dir: Path, config_path: Path, wait: float, say: Callable[[str], None]
-) -> Iterator[None]:
+def run_lock(config_path: Path, wait: float, say: Callable[[str], None]) -> Iterator[None]:
     """Hold the project's run lock; wait up to `wait` seconds for another run to finish."""
-    path = run_lock_path(cache_dir, config_path)
-    project = config_path.resolve().parent
+    project = path = run_lock_path(config_path)
 
     def waiting(_line: str) -> None:
         say(
@@ -54,7 +46,7 @@ def run_lock(
 
     with ExitStack() as stack:
         try:
-            stack.enter_context(exclusive(path, wait, waiting))
+            stack.enter_context(exclusive_dir(path, wait, waiting))
         except LockTimeout:
             raise RunLockBusy(
                 f"another watcher run ({_holder(path)}) is still working on {project}; "

@@ -151,9 +151,7 @@ def run(
         raise ConfigError("--push needs --commit (it pushes the commit that --commit makes)")
     # A dry run writes nothing, so it need not wait for (or hold up) a run that does.
     lock: AbstractContextManager[None] = (
-        nullcontext()
-        if dry_run
-        else run_lock(cache_dir_or(cache_dir), config_path, lock_wait, stderr_line(stderr))
+        nullcontext() if dry_run else run_lock(config_path, lock_wait, stderr_line(stderr))
     )
     with lock:
         if commit and not dry_run:  # before reading the cards, and before work that would be lost

@@ -25,10 +25,14 @@ from watcher.config.interface import (
     GitHubConfig,
     UpstreamConfig,
 )
+from watcher.upstream.interface import UpstreamError
+from watcher.upstream.urls import check_ref, check_url, redact
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_GITHUB_WEB = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_GITHUB_WEB = re.compile(r"https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?")
+# Where permalinks point: a plain https address (no credentials, no query, nothing to escape).
+_WEB_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/-]*)?")
 
 _TOP_KEYS = {"snapshots": str, "upstreams": list, "cards": list, "github": dict}
 _UPSTREAM_KEYS = {"name": str, "url": str, "ref": str, "web_url": str}
@@ -57,7 +61,7 @@ def _table(
 
 
 def default_web_url(url: str) -> str | None:
-    match = _GITHUB_WEB.match(url)
+    match = _GITHUB_WEB.fullmatch(url)
     return f"https://github.com/{match.group(1)}" if match else None
 
 
@@ -70,11 +74,23 @@ def _upstreams(raw: list[Any]) -> dict[str, UpstreamConfig]:
         if name in upstreams:
             raise ConfigError(f"{where}.name: duplicate upstream name {name!r}")
         url = table.get("url", DEFAULT_UPSTREAM_URL)
+        ref = table.get("ref", DEFAULT_REF)
+        for key, check, value in (("url", check_url, url), ("ref", check_ref, ref)):
+            try:
+                check(value)
+            except UpstreamError as exc:
+                raise ConfigError(f"{where}.{key}: {exc}") from None
+        web_url = table.get("web_url", default_web_url(url))
+        if web_url and not _WEB_URL.fullmatch(web_url):
+            raise ConfigError(
+                f"{where}.web_url: {redact(web_url)!r} is not a plain https:// address "
+                "(e.g. https://github.com/BerriAI/litellm; no credentials, query or spaces)"
+            )
         upstreams[name] = UpstreamConfig(
             name=name,
             url=url,
-            ref=table.get("ref", DEFAULT_REF),
-            web_url=table.get("web_url", default_web_url(url)),
+            ref=ref,
+            web_url=web_url,
         )
     if not upstreams:
         upstreams["litellm"] = UpstreamConfig(
@@ -112,7 +128,7 @@ def _claim(
     for key in _CLAIM_COMMON:
         if not isinstance(item[key], str):
             raise ConfigError(f"{where}.{key}: expected str, got {type(item[key]).__name__}")
-    if not _ID.match(item["id"]):
+    if not _ID.fullmatch(item["id"]):
         raise ConfigError(f"{where}.id: {item['id']!r} is not a lowercase slug like 'my-claim'")
     if item["source"] not in sources:
         raise ConfigError(
@@ -135,7 +151,7 @@ def _cards(
     for index, item in enumerate(raw):
         where = f"cards[{index}]"
         table = _table(item, where, _CARD_KEYS, {"id", "path"})
-        if not _ID.match(table["id"]):
+        if not _ID.fullmatch(table["id"]):
             raise ConfigError(f"{where}.id: {table['id']!r} is not a lowercase slug like 'my-card'")
         if any(card.id == table["id"] for card in cards):
             raise ConfigError(f"{where}.id: duplicate card id {table['id']!r}")
@@ -174,7 +190,7 @@ def _cards(
 def _github(raw: object) -> GitHubConfig:
     table = _table(raw, "github", _GITHUB_KEYS, set())
     repository = table.get("repository")
-    if repository is not None and not _REPOSITORY.match(repository):
+    if repository is not None and not _REPOSITORY.fullmatch(repository):
         raise ConfigError(f"github.repository: {repository!r} is not 'owner/name'")
     threshold = table.get("failure_threshold", 3)
     if threshold < 1:

@@ -1,48 +1,53 @@
 """A cached, blobless partial clone per upstream URL.
 
 Only commits and trees are cloned; blobs are fetched on demand, all of a run's blobs in one
-fetch. Git commands run as plain subprocesses; GitPython (about 0.1 s to import) is loaded only
-to clone (with progress) and to read blob contents, which the daily no-change run never does.
-GitPython's unsafe options and protocols stay disabled; the URL is checked first.
+fetch. Git commands run as plain subprocesses (gitcmd: fixed environment, one protocol,
+deadlines); GitPython (about 0.1 s to import) is loaded only to read blob contents, which the
+daily no-change run never does. Every fetch names the validated URL itself, never the cache's
+`origin`, and a cache whose config says anything else is cloned again (cache.problem).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import shutil
 import subprocess
-import tempfile
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     import git
 
 from watcher.lock import exclusive
-from watcher.progress import Progress
+from watcher.upstream import cache, gitcmd
 from watcher.upstream.interface import (
     CommitInfo,
     FileBlob,
     LoggedCommit,
+    RefNotFound,
     Upstream,
     UpstreamError,
     UpstreamSpec,
 )
-from watcher.upstream.urls import check_url, redact
+from watcher.upstream.urls import check_ref, check_url, redact
 
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
-_SAFE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
 # A commit-ish a user may name: a ref or (abbreviated) id, optionally walked back with ~N / ^N.
-_SAFE_REV = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*(?:[~^][0-9]{0,6})*$")
-_HEADER = re.compile(r"^[0-9a-f]{40}(?: [0-9a-f]{40})*$")
+_SAFE_REV = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*(?:[~^][0-9]{0,6})*")
+_HEADER = re.compile(r"[0-9a-f]{40}(?: [0-9a-f]{40})*")
 _FETCH_BATCH = 2000  # object ids per fetch command line; history walks need a few hundred
-_GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
-# English messages (we match a few of them), as GitPython also runs git.
-_LOCALE = {"LANGUAGE": "C", "LC_ALL": "C"}
+# Failures that are the remote's, not the cache's: no integrity check of the cache for these.
+_REMOTE_TROUBLE = (
+    "unable to access",
+    "could not read from remote",
+    "does not appear to be a git repository",
+    "repository not found",
+    "couldn't find remote ref",
+    "could not resolve host",
+)
 LOCK_TIMEOUT_SECONDS = 600.0
 
 
@@ -51,31 +56,6 @@ def default_cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "watcher"
-
-
-def _repo_dir(cache_dir: Path, url: str) -> Path:
-    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
-    tail = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").rsplit("/", 1)[-1])[:40]
-    return cache_dir / "repos" / f"{tail}-{digest}"
-
-
-def _explain(stderr: object, status: object, url: str) -> str:
-    lines = [line.strip() for line in str(stderr or "").splitlines() if line.strip()]
-    detail = next((line for line in reversed(lines) if "fatal" in line or "error" in line), "")
-    detail = (detail or (lines[-1] if lines else f"git exited with {status}")).strip("'\" ")
-    return redact(f"{url}: {detail}")
-
-
-def _run(git_dir: Path, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    """`git ARGS` on the cached clone; GIT_DIR set, so no inherited GIT_DIR can redirect it."""
-    env = {**os.environ, **_LOCALE, **_GIT_ENV, "GIT_DIR": str(git_dir)}
-    done = subprocess.run(["git", *args], cwd=git_dir, env=env, capture_output=True, check=False)
-    return subprocess.CompletedProcess(
-        done.args,
-        done.returncode,
-        done.stdout.decode("utf-8", "replace").removesuffix("\n"),
-        done.stderr.decode("utf-8", "replace"),
-    )
 
 
 class GitUpstream(Upstream):
@@ -88,15 +68,12 @@ class GitUpstream(Upstream):
         self._local: set[str] = set()
 
     def _call(self, *args: str) -> subprocess.CompletedProcess[str]:
-        try:
-            return _run(self.path, args)
-        except OSError as exc:
-            raise UpstreamError(f"cannot run git ({exc.strerror}); is git installed?") from exc
+        return gitcmd.run(args, url=self.spec.url, cwd=self.path, git_dir=self.path)
 
     def _git(self, *args: str) -> str:
         done = self._call(*args)
         if done.returncode != 0:
-            raise UpstreamError(_explain(done.stderr, done.returncode, self.spec.url))
+            raise UpstreamError(gitcmd.explain(done.stderr, done.returncode, self.spec.url))
         return done.stdout
 
     def close(self) -> None:
@@ -113,20 +90,21 @@ class GitUpstream(Upstream):
             "--no-tags",
             "--filter=blob:none",
         ]
-        if _FULL_SHA.match(ref):
-            self._git(*fetch, "origin", ref)
+        url = self.spec.url
+        if _FULL_SHA.fullmatch(ref):
+            self._git(*fetch, "--", url, ref)
             self._commit = ref
             return ref
         for kind in ("heads", "tags"):
             local = f"refs/watcher/{kind}/{ref}"
-            done = self._call(*fetch, "origin", f"+refs/{kind}/{ref}:{local}")
+            done = self._call(*fetch, "--", url, f"+refs/{kind}/{ref}:{local}")
             if done.returncode != 0:
                 if "couldn't find remote ref" in done.stderr:
                     continue
-                raise UpstreamError(_explain(done.stderr, done.returncode, self.spec.url))
+                raise UpstreamError(gitcmd.explain(done.stderr, done.returncode, url))
             self._commit = self._git("rev-parse", "--verify", f"{local}^{{commit}}").strip()
             return self._commit
-        raise UpstreamError(
+        raise RefNotFound(
             f"{redact(self.spec.url)}: ref {ref!r} not found (give a branch, a tag or a full commit id)"
         )
 
@@ -169,7 +147,8 @@ class GitUpstream(Upstream):
 
         if self._repo is None:
             self._repo = git.Repo(self.path)
-            self._repo.git.update_environment(GIT_DIR=str(self.path))
+            # Missing blobs are fetched by `git cat-file` itself: the same environment as ours.
+            self._repo.git.update_environment(**gitcmd.git_env(self.spec.url, self.path))
         try:
             return bytes(self._repo.odb.stream(hex_to_bin(oid)).read())  # type: ignore[no-untyped-call]
         except (ValueError, git.GitCommandError) as exc:
@@ -200,13 +179,14 @@ class GitUpstream(Upstream):
                 "--no-auto-maintenance",
                 "--recurse-submodules=no",
                 "--filter=blob:none",
-                "origin",
+                "--",
+                self.spec.url,
                 *wanted[start : start + _FETCH_BATCH],
             )
         self._local.update(wanted)
 
     def rev_parse(self, rev: str) -> str:
-        if not _SAFE_REV.match(rev) or ".." in rev:
+        if not _SAFE_REV.fullmatch(rev) or ".." in rev:
             raise UpstreamError(f"{rev!r} is not a commit id, branch or tag (e.g. 5f6928bd50~1)")
         # A full id outside the fetched branch needs no fetch of ours: in a partial clone git
         # fetches a missing commit from the promisor remote by itself.
@@ -229,6 +209,11 @@ class GitUpstream(Upstream):
             tip, *limit, "--", *paths,
         )  # fmt: skip
         return _parse_log(out)[::-1]
+
+    def touching(self, tip: str, paths: Sequence[str], exclude: str | None = None) -> list[str]:
+        limit = [f"^{exclude}"] if exclude else []
+        out = self._git("rev-list", "--first-parent", tip, *limit, "--", *paths)
+        return out.split()
 
     def commit_before(self, tip: str, date: str) -> str | None:
         before = f"--before={date} 00:00:00 +0000"
@@ -271,7 +256,9 @@ def _parse_log(out: str) -> list[LoggedCommit]:
         if not head:
             index += 1
             continue
-        if not _HEADER.match(head) or index + 2 >= len(tokens):
+        # A root commit has no parents: "%H %P" ends in a space there.
+        head = head.rstrip(" ")
+        if not _HEADER.fullmatch(head) or index + 2 >= len(tokens):
             raise UpstreamError(f"unexpected output from git log near {head[:60]!r}")
         commit, *parents = head.split(" ")
         date, subject = tokens[index + 1], tokens[index + 2]
@@ -286,73 +273,43 @@ def _parse_log(out: str) -> list[LoggedCommit]:
     return commits
 
 
-def _clone_reporter(progress: Progress | None) -> Any:
-    """A git.RemoteProgress feeding watcher's progress line. It also keeps git's stderr lines:
-    with a progress handler attached, GitPython parses stderr itself and the error text
-    ("Remote branch x not found") is only found here."""
-    import git
-
-    stages = {
-        git.RemoteProgress.COUNTING: "counting objects",
-        git.RemoteProgress.COMPRESSING: "compressing objects",
-        git.RemoteProgress.RECEIVING: "receiving objects",
-        git.RemoteProgress.RESOLVING: "resolving deltas",
-    }
-
-    class Reporter(git.RemoteProgress):
-        def update(
-            self,
-            op_code: int,
-            cur_count: str | float,
-            max_count: str | float | None = None,
-            message: str = "",
-        ) -> None:
-            if progress is None:
-                return
-            stage = stages.get(op_code & git.RemoteProgress.OP_MASK, "working")
-            total = int(float(max_count)) if max_count else None
-            progress.update(int(float(cur_count)), stage, total=total)
-
-    return Reporter()
+def _usable(target: Path, url: str, say: TextIO) -> bool:
+    """Whether the cached clone can be used; a damaged or foreign one is removed (and said)."""
+    if not os.path.lexists(target):
+        return False
+    reason = cache.problem(target, url)
+    if reason is None:
+        return True
+    say.write(f"watcher: the cached clone {target} {reason}; cloning it again\n")
+    cache.discard(target)
+    return False
 
 
-def _git_said(exc: Any, reporter: Any) -> str:
-    lines = [str(exc.stderr or ""), *reporter.error_lines, *reporter.other_lines]
-    return "\n".join(line for line in lines if line)
+def _intact(target: Path, url: str) -> bool:
+    """A local integrity check, run only after a failure that may be the cache's."""
+    args = ["fsck", "--connectivity-only", "--no-dangling", "--no-progress"]
+    return gitcmd.run(args, url=url, cwd=target, git_dir=target).returncode == 0
 
 
-def _clone(url: str, target: Path, ref: str, stream: TextIO | None = None) -> None:
-    import git
-    from git.exc import GitCommandError
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    progress = Progress(stream, f"cloning {redact(url)} (first run: commits and trees only)")
-    reporter = _clone_reporter(progress if stream is not None else None)
-    staging = Path(tempfile.mkdtemp(prefix=".clone-", dir=target.parent))
-    options = ["--bare", "--filter=blob:none", "--no-checkout", "--single-branch", "--no-tags"]
-    if _SAFE_REF.match(ref) and not _FULL_SHA.match(ref):
-        options += ["--branch", ref]
+def _sync(spec: UpstreamSpec, target: Path, progress: TextIO | None) -> GitUpstream:
+    say = progress or sys.stderr
+    if not _usable(target, spec.url, say):
+        cache.clone(spec.url, target, spec.ref, progress)
+    upstream = GitUpstream(spec, target)
     try:
-        try:
-            git.Repo.clone_from(
-                url, staging / "repo", reporter, multi_options=options, env=_GIT_ENV
-            )
-        except GitCommandError as exc:
-            if "--branch" in options and "not found in upstream" in _git_said(exc, reporter):
-                # A commit id or an odd ref: clone the default branch, fetch_ref() gets the rest.
-                shutil.rmtree(staging / "repo", ignore_errors=True)
-                options = options[:-2]
-                git.Repo.clone_from(
-                    url, staging / "repo", reporter, multi_options=options, env=_GIT_ENV
-                )
-            else:
-                raise
-        (staging / "repo").rename(target)
-        progress.finish("done")
-    except GitCommandError as exc:
-        raise UpstreamError(_explain(_git_said(exc, reporter), exc.status, url)) from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        upstream.fetch_ref()
+        return upstream
+    except (gitcmd.GitTimeout, RefNotFound):
+        raise  # the remote's answer: the cache is not to blame
+    except UpstreamError as exc:
+        if any(mark in str(exc).lower() for mark in _REMOTE_TROUBLE) or _intact(target, spec.url):
+            raise
+        say.write(f"watcher: the cached clone {target} is damaged ({exc}); cloning it again\n")
+    cache.discard(target)
+    cache.clone(spec.url, target, spec.ref, progress)
+    upstream = GitUpstream(spec, target)
+    upstream.fetch_ref()
+    return upstream
 
 
 @contextmanager
@@ -361,17 +318,14 @@ def open_upstream(
 ) -> Iterator[GitUpstream]:
     """Sync the cached clone of `spec.url` (clone on first use) and fetch `spec.ref`, under a lock."""
     url = check_url(spec.url)
-    if not _SAFE_REF.match(spec.ref) or ".." in spec.ref:
-        raise UpstreamError(f"ref {spec.ref!r} is not a valid branch, tag or commit id")
-    target = _repo_dir(cache_dir, url)
-    with exclusive(target.with_suffix(".lock"), LOCK_TIMEOUT_SECONDS):
-        if not target.exists():
-            _clone(url, target, spec.ref, progress)
-        elif not ((target / "HEAD").is_file() and (target / "objects").is_dir()):
-            raise UpstreamError(f"{target}: cached clone is damaged; delete it and run again")
-        upstream = GitUpstream(spec, target)
+    check_ref(spec.ref)
+    target = cache.repo_dir(cache_dir, url)
+    cache.private_dir(cache_dir)
+    cache.private_dir(target.parent)
+    with exclusive(cache.lock_path(target), LOCK_TIMEOUT_SECONDS):
+        cache.clean_leftovers(target)
+        upstream = _sync(spec, target, progress)
         try:
-            upstream.fetch_ref()
             yield upstream
         finally:
             upstream.close()

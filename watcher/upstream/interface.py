@@ -13,6 +13,10 @@ class UpstreamError(WatcherError):
     """The upstream could not be reached, the ref does not exist, or the cache is unusable."""
 
 
+class RefNotFound(UpstreamError):
+    """The upstream answered, and has no such branch, tag or commit."""
+
+
 @dataclass(frozen=True)
 class UpstreamSpec:
     url: str
@@ -100,6 +104,11 @@ class Upstream(ABC):
     ) -> list[LoggedCommit]:
         """First-parent commits of `tip` (not reachable from `exclude`) that changed `paths`,
         oldest first."""
+        raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")
+
+    def touching(self, tip: str, paths: Sequence[str], exclude: str | None = None) -> list[str]:
+        """First-parent commits of `tip` (not reachable from `exclude`) that changed `paths`,
+        newest first: ids only, for counting and windows."""
         raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")
 
     def commit_before(self, tip: str, date: str) -> str | None:
