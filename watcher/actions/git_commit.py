@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import git
@@ -213,3 +213,42 @@ class ProjectRepo:
 
     def head(self) -> str:
         return self.repo.head.commit.hexsha
+
+    # -- what an interrupted run left (see recovery.py) ----------------------------------------
+
+    def _rel(self, path: Path) -> str | None:
+        try:
+            return path.resolve().relative_to(self.top).as_posix()
+        except ValueError:
+            return None
+
+    def head_text(self, path: Path) -> str | None:
+        """The committed text of `path` at HEAD, None when it is not committed."""
+        rel = self._rel(path)
+        if rel is None or not self.repo.head.is_valid():
+            return None
+        try:
+            # The exact text: GitPython would otherwise strip the final newline.
+            return str(
+                self.repo.git.execute(
+                    ["git", "show", f"HEAD:{rel}"], env=_GIT_ENV, strip_newline_in_stdout=False
+                )
+            )
+        except GitCommandError:
+            return None
+
+    def is_modified(self, path: Path) -> bool:
+        """Tracked and changed (staged or not) against HEAD."""
+        rel = self._rel(path)
+        if rel is None or not self.repo.head.is_valid():
+            return False
+        try:
+            self._git("diff", "--quiet", "HEAD", "--", rel)
+            return False
+        except GitCommandError as exc:
+            return exc.status == 1
+
+    def restore(self, paths: Iterable[Path]) -> None:
+        rels = [rel for rel in (self._rel(path) for path in paths) if rel is not None]
+        if rels:
+            self._git("checkout", "HEAD", "--", *rels)

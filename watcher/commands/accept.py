@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from watcher.actions import summary
+from watcher.actions.recovery import recover_interrupted
 from watcher.actions.report import one_line
 from watcher.actions.snapshots import save_snapshot
 from watcher.commands.common import (
@@ -66,6 +67,7 @@ def run(
     # accept writes snapshots: it waits for (and holds off) a verify of the same project.
     say = stderr_line(stderr)
     with run_lock(cache_dir_or(cache_dir), config_path, DEFAULT_WAIT_SECONDS, say):
+        recover_interrupted(config_path, False, lambda line: say(f"watcher: {line}"))
         config, prepared = prepare(config_path, card, upstream_url, ref, replacing_snapshots=True)
         prepared = only_claims(prepared, claims)
         for item in prepared:

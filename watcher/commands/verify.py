@@ -217,6 +217,12 @@ def _run(
         else run_lock(cache_dir_or(cache_dir), config_path, lock_wait, stderr_line(stderr))
     )
     with lock:
+        if not dry_run:
+            from watcher.actions.recovery import recover_interrupted
+
+            recover_interrupted(
+                config_path, commit, lambda line: print(f"watcher: {line}", file=stderr)
+            )
         if commit and not dry_run:  # before reading the cards, and before work that would be lost
             from watcher.actions.git_commit import ProjectRepo
 
