@@ -149,6 +149,7 @@ def test_unwritable_folder_is_exit_2_with_verdicts_and_report(
     assert "PASS" in result.out and "custom-auth-dispatch-order" in result.out
     assert "not written:" in result.out
     assert "Read-only file system" in result.out or "Permission denied" in result.out
+    assert "nothing was written" in result.out  # says the card was not written either
     assert project.card.read_bytes() == card_before  # together or not at all
     assert project.snapshot.read_bytes() == snapshot_before
     document = json.loads(report.read_text())

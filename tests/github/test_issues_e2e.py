@@ -130,6 +130,11 @@ def test_create_refused_with_retry_after_is_retried(project: Project, github: Fa
     result = verify(project, github)
     assert result.code == 1
     assert "opened issue #1" in result.out
+    # The wait is said when it starts, not after it.
+    assert (
+        "watcher: issues: rate-limited by GitHub on POST /repos/acme/cards/issues; waiting 1s"
+        in result.err
+    )
     creates = [
         s.status for s in github.seen if (s.method, s.path) == ("POST", "/repos/acme/cards/issues")
     ]

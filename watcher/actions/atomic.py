@@ -124,6 +124,13 @@ def write_together(items: Sequence[Planned]) -> None:
     try:
         for item in items:
             temps.append(_stage(item))
+    except WatcherError as exc:
+        for temp in temps:
+            _remove(temp)
+        if len(items) == 1:
+            raise
+        names = ", ".join(str(item.path) for item in items)
+        raise WriteError(f"{exc}; nothing was written ({names} left as they were)") from None
     except BaseException:
         for temp in temps:
             _remove(temp)

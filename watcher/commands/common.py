@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from watcher.actions.report import one_line
 from watcher.actions.snapshots import NewerSnapshot, Snapshot, SnapshotError, load_snapshot
 from watcher.card import parse_sources, read_card
 from watcher.claims import ClaimKind, Error, build_claim
@@ -215,5 +216,6 @@ def next_snapshot(
 
 
 def stderr_line(stderr: TextIO) -> Callable[[str], None]:
-    """A `say` for progress and waiting notes: one line on stderr."""
-    return lambda line: print(line, file=stderr)
+    """A `say` for progress and waiting notes: one line on stderr. One line for sure: these
+    carry upstream and git text, and a line break in it could start a workflow command."""
+    return lambda line: print(one_line(line), file=stderr)
