@@ -151,12 +151,22 @@ def test_unreachable_upstream_is_an_error_for_every_claim(project: Project, tmp_
     report = error_report(project, "--upstream-url", (tmp_path / "nowhere").as_uri())
     messages = claim_messages(report)
     assert len(messages) == 7
+    # The upstream's reason is said once; the docs page says what stopped it, not "upstream".
+    assert sum(str(tmp_path / "nowhere") in m for m in messages.values()) == 1
+    assert "not checked: the run stopped when the upstream could not be read" in messages.pop(
+        "custom-auth-docs-page"
+    )
     assert all("could not read upstream" in m for m in messages.values())
 
 
 def test_unknown_ref_is_an_error(project: Project) -> None:
     report = error_report(project, "--ref", "no-such-branch")
-    assert all("ref 'no-such-branch' not found" in m for m in claim_messages(report).values())
+    messages = claim_messages(report)
+    assert sum("ref 'no-such-branch' not found" in m for m in messages.values()) == 1  # said once
+    assert all(
+        "ref 'no-such-branch' not found" in m or "reason given for" in m or "not checked" in m
+        for m in messages.values()
+    )
 
 
 def test_watched_file_missing_at_the_commit(project: Project) -> None:

@@ -51,8 +51,9 @@ def test_set_last_verified_changes_only_those_characters() -> None:
 def test_crlf_cards_keep_their_line_endings(tmp_path: Path) -> None:
     path = tmp_path / "card.md"
     path.write_bytes(CARD.replace("\n", "\r\n").encode())
-    text, changes, before = plan_dates(path, {"https://example.com/a.py"}, "2026-11-27")
-    write_card(path, text, before, changes)
+    plan = plan_dates(path, {"https://example.com/a.py"}, "2026-11-27")
+    changes = plan.changes
+    write_card(path, plan.text, plan.before, changes)
     assert (
         path.read_bytes()
         == CARD.replace(

@@ -270,6 +270,8 @@ def test_a_push_refused_by_the_remote_is_exit_2_and_the_commit_stays_local(
     line = next(line for line in out.splitlines() if line.startswith("watcher: error:"))
     assert line.startswith("watcher: error: --push: push to origin/main failed:")
     assert "pre-receive hook declined" in line
+    assert "remote: main is protected" in line  # the hook's reason is kept
+    assert "''" not in line
     assert "is kept on local branch main, not pushed" in line
     assert "moved meanwhile" not in out  # refused is not behind: no pointless retries
     assert remote.head() == before

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 import traceback
 from collections.abc import Sequence
@@ -42,14 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WatcherError as exc:
         print(f"watcher: error: {exc}", file=sys.stderr)
         if getattr(args, "json_out", None) == "-":
+            from watcher.actions.report import error_document, json_text
+
             # Automation reading stdout still gets a document with the status it keys on.
-            document: dict[str, object] = {
-                "status": "error",
-                "upstream": None,
-                "claims": [],
-                "error": str(exc),
-            }
-            print(json.dumps(document))
+            sys.stdout.write(json_text(error_document(str(exc)), shielded=True))
         return 2
     except KeyboardInterrupt:
         print("watcher: interrupted; nothing half-written (writes are atomic)", file=sys.stderr)

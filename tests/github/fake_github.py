@@ -90,6 +90,7 @@ class FakeGitHub:
         self.can_write = True
         self.drop_labels = False  # GitHub drops labels silently for tokens without push access
         self.max_per_page = 100
+        self.echo_token = False  # a misbehaving API that puts the token into html_url
         self._next = 1
         self._mutating = 0
         self._lock = threading.Lock()
@@ -396,7 +397,8 @@ class FakeGitHub:
             "labels_url": api + "/labels{/name}",
             "comments_url": api + "/comments",
             "events_url": api + "/events",
-            "html_url": f"https://github.com/{self.repository}/issues/{number}",
+            "html_url": f"https://github.com/{self.repository}/issues/{number}"
+            + (f"?access_token={self.token}" if self.echo_token else ""),
             "number": number,
             "state": "open",
             "state_reason": None,

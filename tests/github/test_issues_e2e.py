@@ -58,7 +58,7 @@ def test_repeated_drift_runs_give_exactly_one_issue(project: Project, github: Fa
     first = verify(project, github)
     assert first.code == 1, first.out + first.err
     assert re.search(rf"DRIFT\s+{CLAIM}", first.out)
-    assert f"opened issue #1 for {CARD_ID}/{CLAIM} (new)" in first.out
+    assert f"issues: opened issue #1 for {CARD_ID}/{CLAIM} (new)" in first.out
     issues = drift_issues(github)
     assert len(issues) == 1 and issues[0]["state"] == "open"
     assert issues[0]["title"] == f"Drift: {CLAIM} ({CARD_ID})"
@@ -130,6 +130,11 @@ def test_create_refused_with_retry_after_is_retried(project: Project, github: Fa
     result = verify(project, github)
     assert result.code == 1
     assert "opened issue #1" in result.out
+    # The wait is said when it starts, not after it.
+    assert (
+        "watcher: issues: rate-limited by GitHub on POST /repos/acme/cards/issues; waiting 1s"
+        in result.err
+    )
     creates = [
         s.status for s in github.seen if (s.method, s.path) == ("POST", "/repos/acme/cards/issues")
     ]
@@ -274,7 +279,7 @@ def test_dry_run_prints_the_issue_and_changes_nothing(project: Project, github: 
     drop_api_key(project.upstream)
     result = verify(project, github, "--dry-run")
     assert result.code == 1
-    assert f"would open an issue for {CARD_ID}/{CLAIM} (new)" in result.out
+    assert f"issues: would open an issue for {CARD_ID}/{CLAIM} (new)" in result.out
     assert f"title: Drift: {CLAIM} ({CARD_ID})" in result.out
     assert MARKER in result.out and "**How to resolve.**" in result.out
     assert github.mutations() == [] and github.issues == {}
@@ -347,7 +352,7 @@ def test_hostile_upstream_text_is_neutralised(project: Project, github: FakeGitH
     fences = re.findall(r"^(`{3,})(?:diff|json)\n.*?^\1$", body, flags=re.M | re.S)
     assert fences and all(len(fence) >= 5 for fence in fences)  # longer than the ```` inside
     prose = re.sub(r"^(`{3,})(?:diff|json)\n.*?^\1$", "", body, flags=re.M | re.S)
-    assert "/cohere/`@admins`/BerriAI/litellm#12/" in prose
+    assert "/cohere/`@admins`/`BerriAI/litellm#12`/" in prose
     assert not re.search(r"(?<![`\w])@admins", prose)  # no mention outside code
     assert not re.search(r"(?<![\w/])#12", prose)  # no link to our own issue #12
 
@@ -367,4 +372,4 @@ def test_the_issue_names_the_upstream_commit_that_changed_the_claim(
     assert f"[`{culprit[:12]}`](https://github.com/BerriAI/litellm/commit/{culprit})" in line
     # The commit subject is upstream text: nobody is pinged, and #42 is upstream's issue.
     assert "`@maintainer`" in line and "@maintainer" not in line.replace("`@maintainer`", "")
-    assert "BerriAI/litellm#42" in line
+    assert "`BerriAI/litellm#42`" in line  # named, in code: no cross-reference upstream

@@ -18,18 +18,27 @@ def test_emails_are_not_mentions() -> None:
     assert prose("dev@example.com", REPO) == "dev@example.com"
 
 
-def test_issue_references_point_upstream() -> None:
-    text = prose("Fix auth (#11070), see GH-12; other/repo#5 stays; a#1 stays", REPO)
-    assert (
-        text
-        == "Fix auth (BerriAI/litellm#11070), see BerriAI/litellm#12; other/repo#5 stays; a#1 stays"
+def test_issue_references_name_upstream_in_code_and_link_nowhere() -> None:
+    text = prose("Fix auth (#11070), see GH-12; other/repo#5 too; a#1 stays", REPO)
+    assert text == (
+        "Fix auth (`BerriAI/litellm#11070`), see `BerriAI/litellm#12`; `other/repo#5` too; a#1 stays"
     )
     assert prose("(#7)", None) == "(`#7`)"  # no upstream repository known: never a bare #7
 
 
+def test_bare_links_are_put_in_code() -> None:
+    text = prose("see https://evil.example/x?a=1 and www.evil.example, HTTP://X.EXAMPLE", REPO)
+    assert text == ("see `https://evil.example/x?a=1` and `www.evil.example,` `HTTP://X.EXAMPLE`")
+
+
+def test_a_mention_after_a_non_ascii_letter_is_still_a_mention() -> None:
+    assert prose("é@octocat", REPO) == "é`@octocat`"
+    assert prose("ü@octocat/team", REPO) == "ü`@octocat/team`"
+
+
 def test_markup_is_inert() -> None:
     text = prose("![x](https://t.example/p.gif) <img src=x> **b** `c` | &#64;me", REPO)
-    assert text == (r"!\[x\](https://t.example/p.gif) \<img src=x> \*\*b\*\* \`c\` \| \&#64;me")
+    assert text == (r"!\[x\](`https://t.example/p.gif`) \<img src=x> \*\*b\*\* \`c\` \| \&#64;me")
 
 
 def test_escaped_backtick_cannot_hide_a_mention() -> None:

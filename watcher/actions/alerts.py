@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from watcher.actions.atomic import WriteError
 from watcher.actions.health import health_subject, load_health, next_health, save_health
 from watcher.actions.issue_text import ClaimAlert, UpstreamAt
 from watcher.actions.issues import (
@@ -98,7 +99,10 @@ def _subjects(
         )
     counted = {card: state for card, state in updated.items() if state.failures}
     if settings.configured and not dry_run and (counted != states or note):
-        save_health(config.snapshots_dir, updated)
+        try:
+            save_health(config.snapshots_dir, updated)
+        except WriteError as exc:
+            say(f"issues: the failure count was not saved: {exc}")
     return subjects
 
 
@@ -114,6 +118,12 @@ def _preview(action: IssueAction, say: Say) -> None:
         say("  ----- end of comment -----")
 
 
+def _redacting(say: Say, token: str | None) -> Say:
+    if not token:
+        return say
+    return lambda line: say(line.replace(token, "***"))
+
+
 def file_issues(
     *,
     config: Config,
@@ -124,11 +134,17 @@ def file_issues(
     dry_run: bool,
     say: Say,
     transport: httpx.BaseTransport | None = None,
+    progress: Say | None = None,
 ) -> int:
     """Open, edit and close issues (or print what would be done); returns the exit-code floor."""
     notes = {report.result.card.id: report.notes for report in reports}
+    # Whatever GitHub echoes (an html_url, a message) may carry the token: never print or keep it.
+    say = _redacting(say, settings.token)
+    progress = _redacting(progress, settings.token) if progress is not None else None
 
     def tell(line: str, card: str | None = None) -> None:
+        if settings.token:
+            line = line.replace(settings.token, "***")
         say(line)
         for key, card_notes in notes.items():
             if card is None or key == card:
@@ -142,14 +158,14 @@ def file_issues(
                 f"issues: GitHub is not configured (set {settings.missing()}); as if it had no issues:"
             )
             for action in wanted:
-                say(describe(action, None, dry_run=True))
+                say(f"issues: {describe(action, None, dry_run=True)}")
                 _preview(action, say)
         elif wanted:
             tell(f"issues: not filed; set {settings.missing()} to file them")
         return 0
     assert settings.repository is not None
     try:
-        with GitHubClient(settings, transport) as client:
+        with GitHubClient(settings, transport, notice=progress) as client:
             api = RepoIssues(client, settings.repository)
             existing = api.list(settings.label)
             claims = {r.result.card.id: {i.claim.id for i in r.result.results} for r in reports}
@@ -159,11 +175,11 @@ def file_issues(
                 if action.verb == "none" and not action.reason:
                     continue
                 if dry_run:
-                    tell(describe(action, None, dry_run=True), action.card)
+                    tell(f"issues: {describe(action, None, dry_run=True)}", action.card)
                     _preview(action, say)
                     continue
                 done = apply(action, api, settings.label)
-                tell(describe(action, done, dry_run=False), action.card)
+                tell(f"issues: {describe(action, done, dry_run=False)}", action.card)
     except GitHubError as exc:
         tell(f"issues: {exc}")
         tell("issues: the verdicts above stand; GitHub issues were not brought up to date")

@@ -6,8 +6,9 @@ Every failure is a SaveError whose one line says what happened and what is left 
 from __future__ import annotations
 
 import os
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import git
@@ -28,18 +29,27 @@ class SaveError(WatcherError):
     """The run's changes could not be committed or pushed; the message says what is left where."""
 
 
+def _raw(stream: object) -> str:
+    """What git printed: GitPython wraps it as "\n  stdout: '...'"; take the wrapping off."""
+    text = str(stream or "")
+    match = re.fullmatch(r"\s*std(?:out|err): '(.*)'\s*", text, re.DOTALL)
+    return match.group(1) if match else text
+
+
 def _detail(exc: GitCommandError) -> str:
-    """The lines of git's output that say what went wrong, on one line, credentials hidden."""
+    """The lines of git's output that say what went wrong, on one line, credentials hidden.
+    A hook's own words (`remote: ...`) are kept: they say why the remote refused."""
     lines = [
         line.strip()
         for stream in (exc.stdout, exc.stderr)
-        for line in str(stream or "").splitlines()
-        if line.strip()
+        for line in _raw(stream).splitlines()
+        if line.strip() and line.strip() not in ("''", "'")
     ]
     # `push --porcelain` reports a refused ref on stdout: "!<TAB>src:dst<TAB>[rejected] (why)".
     useful = [line.split("\t")[-1] if line.startswith("!") else line for line in lines]
+    said = [line for line in useful if line.startswith("remote:") and line != "remote:"]
     useful = [line for line in useful if line.startswith(("[", "error", "fatal"))]
-    text = "; ".join(useful[:3] or lines[-2:]) or f"git exited with {exc.status}"
+    text = "; ".join([*useful[:3], *said[:3]] or lines[-2:]) or f"git exited with {exc.status}"
     return printable(redact(text))
 
 
@@ -203,3 +213,42 @@ class ProjectRepo:
 
     def head(self) -> str:
         return self.repo.head.commit.hexsha
+
+    # -- what an interrupted run left (see recovery.py) ----------------------------------------
+
+    def _rel(self, path: Path) -> str | None:
+        try:
+            return path.resolve().relative_to(self.top).as_posix()
+        except ValueError:
+            return None
+
+    def head_text(self, path: Path) -> str | None:
+        """The committed text of `path` at HEAD, None when it is not committed."""
+        rel = self._rel(path)
+        if rel is None or not self.repo.head.is_valid():
+            return None
+        try:
+            # The exact text: GitPython would otherwise strip the final newline.
+            return str(
+                self.repo.git.execute(
+                    ["git", "show", f"HEAD:{rel}"], env=_GIT_ENV, strip_newline_in_stdout=False
+                )
+            )
+        except GitCommandError:
+            return None
+
+    def is_modified(self, path: Path) -> bool:
+        """Tracked and changed (staged or not) against HEAD."""
+        rel = self._rel(path)
+        if rel is None or not self.repo.head.is_valid():
+            return False
+        try:
+            self._git("diff", "--quiet", "HEAD", "--", rel)
+            return False
+        except GitCommandError as exc:
+            return exc.status == 1
+
+    def restore(self, paths: Iterable[Path]) -> None:
+        rels = [rel for rel in (self._rel(path) for path in paths) if rel is not None]
+        if rels:
+            self._git("checkout", "HEAD", "--", *rels)

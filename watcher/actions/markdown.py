@@ -1,10 +1,11 @@
 """Put hostile upstream text into GitHub Markdown without it pinging, linking or breaking out.
 
 Upstream text (route paths, names, messages built from them, commit subjects) may contain
-`@someone`, `#123`, HTML, link syntax, backtick runs or invisible control characters. On GitHub
-`@someone` notifies a person and `#123` links an issue of *our* repository, so prose gets its
-mentions put in code and its issue references qualified with the upstream repository; code goes
-into spans and fences longer than any backtick run inside it.
+`@someone`, `#123`, `owner/repo#5`, bare links, HTML, link syntax, backtick runs or invisible
+control characters. On GitHub `@someone` notifies a person, `#123` links an issue of *our*
+repository and `owner/repo#5` puts a cross-reference into someone else's issue, so prose puts
+all of them (and bare `https://` and `www.` links) in code spans, naming an upstream `#123` as
+`owner/repo#123`; code goes into spans and fences longer than any backtick run inside it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ _INVISIBLE = re.compile(
 )
 # Enough to make markup inert: no emphasis, code, link or image, HTML, entity, table cell.
 _ESCAPED = re.compile(r"([\\`*_\[\]<|~&])")
-_MENTION = re.compile(r"(?<!\w)@([A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?)")
-_REFERENCE = re.compile(r"(?<![\w&])(?:#|GH-)(\d+)\b", re.IGNORECASE)
+# What GitHub turns into a link, a notification or a cross-reference in someone's issue: each
+# goes into a code span. ASCII classes on purpose: GitHub's own boundaries are ASCII, so a
+# Unicode `\w` would let `é@octocat` through as a mention.
+_LIVE = re.compile(
+    r"(?P<url>(?i:https?://|www\.)[^\s<>()\[\]`|\"']+)"
+    r"|(?P<xref>(?<![A-Za-z0-9_.-])[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+#\d+(?![A-Za-z0-9_]))"
+    r"|(?P<ref>(?<![A-Za-z0-9_&])(?i:#|GH-)\d+(?![A-Za-z0-9_]))"
+    r"|(?P<mention>(?<![A-Za-z0-9_])@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?)"
+)
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -28,19 +36,22 @@ def visible(text: str) -> str:
 
 
 def prose(text: str, upstream_repo: str | None, limit: int = 2000) -> str:
-    """One line of upstream text as Markdown text: no markup, no mention, no link to our issues."""
+    """One line of upstream text as Markdown text: no markup, no mention, no link, no
+    cross-reference (an `#123` of upstream names the upstream issue, in code, not ours)."""
     line = visible(" ".join(text.split()))
     if len(line) > limit:
         line = line[:limit] + f"... ({len(line) - limit} more characters)"
-    line = _ESCAPED.sub(r"\\\1", line)
-    line = _MENTION.sub(lambda m: f"`@{m.group(1)}`", line)
-
-    def reference(match: re.Match[str]) -> str:
-        if upstream_repo:
-            return f"{upstream_repo}#{match.group(1)}"
-        return f"`#{match.group(1)}`"
-
-    return _REFERENCE.sub(reference, line)
+    out: list[str] = []
+    last = 0
+    for match in _LIVE.finditer(line):
+        out.append(_ESCAPED.sub(r"\\\1", line[last : match.start()]))
+        live = match.group()
+        if match.group("ref") and upstream_repo:
+            live = f"{upstream_repo}#{live.lstrip('#GgHh-')}"
+        out.append(code(live))
+        last = match.end()
+    out.append(_ESCAPED.sub(r"\\\1", line[last:]))
+    return "".join(out)
 
 
 def _longest_run(text: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,7 @@ class CardReport:
     dates_note: str = ""
     unchecked: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    write_error: str | None = None  # the verdicts stand, but the card or snapshot was not saved
     _coverage: CardCoverage | None = field(default=None, repr=False)
 
     def coverage(self) -> CardCoverage:
@@ -107,11 +109,35 @@ def first_commit_lines(report: CardReport, first: FirstChange) -> list[str]:
 
 def overall(reports: list[CardReport]) -> str:
     statuses = {report.result.status for report in reports}
+    if any(report.write_error for report in reports):
+        return "error"  # a run that could not save what it verified must not look green
     return "error" if "error" in statuses else "drift" if "drift" in statuses else "verified"
 
 
 def exit_code(status: str) -> int:
     return {"verified": 0, "drift": 1}.get(status, 2)
+
+
+def json_text(document: dict[str, Any], *, shielded: bool = False) -> str:
+    """A JSON document's text. `shielded` (for stdout, which the Actions runner scans): ASCII
+    only, and `::` and `##[` never appear literally, so no line of it can act as a workflow
+    command (upstream text rides in its strings); it parses to the same document."""
+    if not shielded:
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(document, indent=2, ensure_ascii=True)
+    return text.replace("::", ":\\u003a").replace("##[", "#\\u0023[") + "\n"
+
+
+def error_document(message: str) -> dict[str, Any]:
+    """The report of a run that stopped before any verdict: the documented shape, nothing known."""
+    return {
+        "status": "error",
+        "upstream": None,
+        "claims": [],
+        "coverage": [],
+        "cards": [],
+        "error": message,
+    }
 
 
 def to_json(reports: list[CardReport]) -> dict[str, Any]:
@@ -166,6 +192,7 @@ def to_json(reports: list[CardReport]) -> dict[str, Any]:
                 "not_machine_checked": report.unchecked,
                 "parsed": list(report.result.parsed),
                 "notes": report.notes,
+                "write_error": report.write_error,
             }
             for report in reports
         ],

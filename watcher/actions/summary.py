@@ -25,7 +25,7 @@ from watcher.actions.report import (
 from watcher.card import CardError, parse_sources, read_card
 from watcher.upstream.urls import redact
 
-MAX_SUMMARY_CHARS = 900_000  # GitHub refuses step summaries over 1 MiB
+MAX_SUMMARY_BYTES = 900_000  # GitHub refuses step summaries over 1 MiB (of UTF-8, not characters)
 _ICON = {"pass": "✅ PASS", "drift": "⚠️ DRIFT", "error": "❌ ERROR"}
 _HEADLINE = {"verified": "✅ verified", "drift": "⚠️ drift", "error": "❌ could not verify"}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
@@ -106,9 +106,10 @@ def markdown(reports: Sequence[CardReport], saved: Sequence[str] = ()) -> str:
     if saved:
         lines += ["#### Saved", "", *(f"- {_md(line)}" for line in saved), ""]
     text = "\n".join(lines)
-    if len(text) > MAX_SUMMARY_CHARS:
-        cut = text[:MAX_SUMMARY_CHARS].rsplit("\n", 1)[0]
-        text = f"{cut}\n\n*Summary cut at {MAX_SUMMARY_CHARS} characters: the JSON report artifact has everything.*"
+    if len(text.encode("utf-8")) > MAX_SUMMARY_BYTES:
+        head = text.encode("utf-8")[:MAX_SUMMARY_BYTES].decode("utf-8", errors="ignore")
+        cut = head.rsplit("\n", 1)[0]
+        text = f"{cut}\n\n*Summary cut at {MAX_SUMMARY_BYTES:,} bytes: the JSON report artifact has everything.*"
     return text + "\n"
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from watcher.errors import WatcherError
 
 DATE_COLUMN = "last verified"
+# Headers that name the column holding the source (a URL or path); else the first other column.
+SOURCE_COLUMNS = ("source", "sources", "url", "link", "file", "path")
 _DELIMITER_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
 
 
@@ -73,8 +75,17 @@ def pipe_cells(line: str, offset: int) -> list[tuple[str, int, int]]:
     return cells
 
 
+def source_column(names: list[str], date_col: int) -> int:
+    """The column named like a source (Source, URL, ...), else the first that is not the date."""
+    for wanted in SOURCE_COLUMNS:
+        if wanted in names:
+            return names.index(wanted)
+    return 1 if date_col == 0 and len(names) > 1 else 0
+
+
 def parse_sources(text: str, where: str) -> SourcesTable:
-    """The one table whose header has a 'Last Verified' column; its first column names the source."""
+    """The one table whose header has a 'Last Verified' column; the column headed Source (or the
+    first other column) names the source."""
     lines = text.splitlines(keepends=True)
     offsets = [0]
     for line in lines:
@@ -93,6 +104,7 @@ def parse_sources(text: str, where: str) -> SourcesTable:
             continue
         date_col = names.index(DATE_COLUMN)
         kind_col = names.index("type") if "type" in names else None
+        source_col = source_column(names, date_col)
         rows = []
         index += 2
         while index < len(lines):
@@ -103,7 +115,8 @@ def parse_sources(text: str, where: str) -> SourcesTable:
                 raise CardError(f"{where}:{index + 1}: Sources row has no Last Verified cell")
             text_, start, end = cells[date_col]
             kind = cells[kind_col][0] if kind_col is not None and kind_col < len(cells) else ""
-            rows.append(SourceRow(cells[0][0], kind, text_, index + 1, (start, end)))
+            source = cells[source_col][0] if source_col < len(cells) else ""
+            rows.append(SourceRow(source, kind, text_, index + 1, (start, end)))
             index += 1
         tables.append(SourcesTable(tuple(rows)))
     if not tables:

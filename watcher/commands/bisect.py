@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 from pathlib import Path
 from typing import TextIO
 
+from watcher.actions import summary
+from watcher.actions.report import json_text
 from watcher.commands.common import PreparedCard, add_common, cache_dir_or, prepare
 from watcher.config import ConfigError
 
@@ -94,10 +96,12 @@ def run(
         claims = [c for c in item.claims if c.id == claim]
         walker = CardWalker(upstream, item.card, claims, baseline, FactsCache(cache_path))
         result = bisect_claim(walker, claim, good_commit, bad_commit, stderr)
-    (stderr if json_out == "-" else stdout).write(bisect_text(result, item.web_url))
-    document = json.dumps(bisect_json(result, item.card.id, item.web_url), indent=2) + "\n"
+    # Commit subjects and facts are upstream text: inert inside Actions, on either stream.
+    human = stderr if json_out == "-" else stdout
+    human.write(summary.shielded(bisect_text(result, item.web_url), os.environ))
+    document = bisect_json(result, item.card.id, item.web_url)
     if json_out == "-":
-        stdout.write(document)
+        stdout.write(json_text(document, shielded=True))
     elif json_out:
-        write_atomic(Path(json_out), document)
+        write_atomic(Path(json_out), json_text(document))
     return 0 if result.first is not None else 1

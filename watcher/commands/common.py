@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from watcher.actions.snapshots import Snapshot, load_snapshot
+from watcher.actions.report import one_line
+from watcher.actions.snapshots import NewerSnapshot, Snapshot, SnapshotError, load_snapshot
 from watcher.card import parse_sources, read_card
-from watcher.claims import ClaimKind, build_claim
+from watcher.claims import ClaimKind, Error, build_claim
 from watcher.config import CardConfig, Config, ConfigError, load_config
 from watcher.factcache import FactsCache
 from watcher.history.first import attach_first_commits
-from watcher.orchestrator import CardResult, check_card, failed_card
+from watcher.orchestrator import CardResult, ClaimResult, check_card
 from watcher.upstream import UpstreamError, UpstreamSpec, default_cache_dir, open_upstream
 from watcher.upstream.urls import check_ref, check_url
 
@@ -47,6 +48,7 @@ class PreparedCard:
     spec: UpstreamSpec
     web_url: str | None
     snapshot: Snapshot | None
+    broken_snapshot: str | None = None  # why the snapshot file could not be read (accept only)
 
     def unchecked(self) -> list[str]:
         """Sources rows no claim vouches for: reported, never dated."""
@@ -71,9 +73,18 @@ def cache_dir_or(value: str | None) -> Path:
 
 
 def prepare(
-    config_path: Path, card_id: str | None, upstream_url: str | None, ref: str | None
+    config_path: Path,
+    card_id: str | None,
+    upstream_url: str | None,
+    ref: str | None,
+    *,
+    replacing_snapshots: bool = False,
 ) -> tuple[Config, list[PreparedCard]]:
-    """Load config, claims and snapshots for the selected cards; any problem raises before network."""
+    """Load config, claims and snapshots for the selected cards; any problem raises before network.
+
+    With `replacing_snapshots` (accept), an unreadable snapshot is not an error: it is what
+    accept replaces, and `broken_snapshot` says why it could not be read.
+    """
     config = load_config(config_path)
     cards = [config.card(card_id)] if card_id else list(config.cards)
     if upstream_url is not None:
@@ -85,8 +96,16 @@ def prepare(
         upstream = config.upstreams[card.upstream]
         claims = tuple(build_claim(claim) for claim in card.claims)
         spec = UpstreamSpec(upstream_url or upstream.url, ref or upstream.ref)
-        snapshot = load_snapshot(config.snapshots_dir, card.id)
-        prepared.append(PreparedCard(card, claims, spec, upstream.web_url, snapshot))
+        broken = None
+        try:
+            snapshot = load_snapshot(config.snapshots_dir, card.id)
+        except NewerSnapshot:
+            raise
+        except SnapshotError as exc:
+            if not replacing_snapshots:
+                raise
+            snapshot, broken = None, str(exc)
+        prepared.append(PreparedCard(card, claims, spec, upstream.web_url, snapshot, broken))
     return config, prepared
 
 
@@ -131,10 +150,31 @@ def check_all(
         except UpstreamError as exc:
             say(f"watcher: {exc}")
             for item in group:
-                results[item.card.id] = failed_card(
-                    item.card, item.claims, f"could not read upstream: {exc}"
-                )
+                results[item.card.id] = upstream_failed(item, str(exc))
     return [results[p.card.id] for p in prepared]
+
+
+# Claim kinds that read no upstream file: an upstream failure is not their reason.
+_WEB_KINDS = {"docs-page"}
+
+
+def upstream_failed(item: PreparedCard, reason: str) -> CardResult:
+    """Every claim errors: the reason once (on the first claim that reads the upstream), and
+    claims that read no upstream file say what stopped them instead of blaming the upstream."""
+    first: str | None = None
+    results = []
+    for claim in item.claims:
+        if claim.config.kind in _WEB_KINDS:
+            message = (
+                "not checked: the run stopped when the upstream could not be read "
+                "(this claim reads no upstream file; its page was not fetched)"
+            )
+        elif first is None:
+            first, message = claim.id, f"could not read upstream: {reason}"
+        else:
+            message = f"could not read upstream (reason given for {first})"
+        results.append(ClaimResult(claim, Error(message), None))
+    return CardResult(item.card, None, {}, tuple(results))
 
 
 def only_claims(prepared: list[PreparedCard], ids: list[str] | None) -> list[PreparedCard]:
@@ -178,5 +218,6 @@ def next_snapshot(
 
 
 def stderr_line(stderr: TextIO) -> Callable[[str], None]:
-    """A `say` for progress and waiting notes: one line on stderr."""
-    return lambda line: print(line, file=stderr)
+    """A `say` for progress and waiting notes: one line on stderr. One line for sure: these
+    carry upstream and git text, and a line break in it could start a workflow command."""
+    return lambda line: print(one_line(line), file=stderr)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from watcher.actions import summary
+from watcher.actions.report import json_text
 from watcher.commands.common import (
     PreparedCard,
     add_common,
@@ -157,11 +159,13 @@ def run(
                 paths = walker.claim_paths()
                 start = resolve_start(upstream, item, since, tip, paths, say, whole)
                 timeline = build_timeline(walker, tip, start, stderr)
-                human.write(timeline_table(timeline, spec.url, spec.ref))
+                # Subjects and facts are upstream text: inert inside Actions.
+                human.write(
+                    summary.shielded(timeline_table(timeline, spec.url, spec.ref), os.environ)
+                )
                 documents.append(timeline_json(timeline, spec.url, spec.ref, item.web_url))
-    document = json.dumps({"cards": documents}, indent=2, ensure_ascii=False) + "\n"
     if json_out == "-":
-        stdout.write(document)
+        stdout.write(json_text({"cards": documents}, shielded=True))
     elif json_out:
-        write_atomic(Path(json_out), document)
+        write_atomic(Path(json_out), json_text({"cards": documents}))
     return 0

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
 from typing import Any, TextIO
 
 # Only what every run needs is imported here; GitHub (httpx, jinja2) and git commits (GitPython)
 # load when a run uses them: the daily no-change run is mostly interpreter start-up.
 from watcher.actions import summary
-from watcher.actions.atomic import write_atomic
-from watcher.actions.card_dates import plan_dates, write_card
-from watcher.actions.report import CardReport, console, exit_code, overall, printable, to_json
-from watcher.actions.snapshots import save_snapshot, snapshot_path
+from watcher.actions.atomic import write_atomic, write_together
+from watcher.actions.card_dates import plan_dates, planned_card
+from watcher.actions.report import (
+    CardReport,
+    console,
+    error_document,
+    exit_code,
+    json_text,
+    overall,
+    printable,
+    to_json,
+)
+from watcher.actions.snapshots import planned_snapshot, snapshot_path
 from watcher.commands.common import (
     PreparedCard,
     add_common,
@@ -28,6 +36,7 @@ from watcher.commands.common import (
 )
 from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
 from watcher.config import Config, ConfigError
+from watcher.errors import WatcherError
 from watcher.github.settings import github_settings
 from watcher.orchestrator import CardResult
 
@@ -108,8 +117,10 @@ def _act(
         report.dates_note = f"not moved: {counts} claim(s) {why}; card and snapshot untouched"
         return report
     vouched = {claim.config.source for claim in item.claims}
-    text, changes, before = plan_dates(item.card.path, vouched, today)
+    dates = plan_dates(item.card.path, vouched, today)
+    changes = dates.changes
     report.dates = changes
+    report.notes.extend(dates.notes)
     snapshot = next_snapshot(
         item,
         result,
@@ -121,10 +132,17 @@ def _act(
     if dry_run:
         report.dates_note = f"dry run: would move {len(changes)} date(s) and write {target}"
         return report
-    if changes:
-        write_card(item.card.path, text, before, changes)
-        written.append(item.card.path)
-    written.append(save_snapshot(config.snapshots_dir, snapshot))
+    group = [planned_card(item.card.path, dates.text, dates.before, changes)] if changes else []
+    group.append(planned_snapshot(config.snapshots_dir, snapshot))
+    try:
+        write_together(group)
+    except WatcherError as exc:
+        # The verdicts stand and are still reported; the run says it could not save them.
+        report.dates = []
+        report.dates_note = f"not written: {exc}"
+        report.write_error = str(exc)
+        return report
+    written.extend(planned.path for planned in group)
     report.dates_note = f"moved {len(changes)} date(s); snapshot {target.name} updated"
     return report
 
@@ -146,6 +164,49 @@ def run(
     push: bool = False,
     lock_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> int:
+    try:
+        return _run(
+            config_path=config_path,
+            card=card,
+            upstream_url=upstream_url,
+            ref=ref,
+            cache_dir=cache_dir,
+            today=today,
+            dry_run=dry_run,
+            no_issues=no_issues,
+            json_out=json_out,
+            stdout=stdout,
+            stderr=stderr,
+            commit=commit,
+            push=push,
+            lock_wait=lock_wait,
+        )
+    except WatcherError as exc:
+        # The Action uploads the report whatever the outcome: a run that stopped early still
+        # leaves one, in the documented shape (`-` gets its document from the CLI).
+        if json_out and json_out != "-":
+            with suppress(WatcherError):
+                write_atomic(Path(json_out), json_text(error_document(str(exc))))
+        raise
+
+
+def _run(
+    *,
+    config_path: Path,
+    card: str | None,
+    upstream_url: str | None,
+    ref: str | None,
+    cache_dir: str | None,
+    today: str | None,
+    dry_run: bool,
+    no_issues: bool,
+    json_out: str | None,
+    stdout: TextIO,
+    stderr: TextIO,
+    commit: bool,
+    push: bool,
+    lock_wait: float,
+) -> int:
     day = today_or(today)
     if push and not commit:
         raise ConfigError("--push needs --commit (it pushes the commit that --commit makes)")
@@ -154,6 +215,12 @@ def run(
         nullcontext() if dry_run else run_lock(config_path, lock_wait, stderr_line(stderr))
     )
     with lock:
+        if not dry_run:
+            from watcher.actions.recovery import recover_interrupted
+
+            recover_interrupted(
+                config_path, commit, lambda line: print(f"watcher: {line}", file=stderr)
+            )
         if commit and not dry_run:  # before reading the cards, and before work that would be lost
             from watcher.actions.git_commit import ProjectRepo
 
@@ -187,6 +254,8 @@ def run(
                 today=day,
                 dry_run=dry_run,
                 say=lambda line: issue_lines.append(printable(line) + "\n"),
+                # Said when it happens (a wait is otherwise a silent pause of the run).
+                progress=lambda line: print(f"watcher: issues: {line}", file=stderr, flush=True),
             )
             code = max(code, floor)
             if issue_lines:
@@ -200,10 +269,9 @@ def run(
 
             document["saved"] = save_run(config.root, written, reports, push, dry_run, saved, human)
             code = 2 if "error" in document["saved"] else code
-        rendered = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         if json_out == "-":
-            stdout.write(rendered)
+            stdout.write(json_text(document, shielded=True))
         elif json_out:
-            write_atomic(Path(json_out), rendered)
+            write_atomic(Path(json_out), json_text(document))
         summary.publish(reports, saved, human, stderr, os.environ)
         return code

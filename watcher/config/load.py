@@ -160,7 +160,7 @@ def _cards(
             raise ConfigError(
                 f"{where}.upstream: no upstream named {upstream!r} (known: {', '.join(upstreams)})"
             )
-        path = (root / table["path"]).resolve()
+        path = _inside(root, table["path"], f"{where}.path")
         try:
             text = read_card(path)
             sources = parse_sources(text, table["path"])
@@ -198,6 +198,18 @@ def _github(raw: object) -> GitHubConfig:
     return GitHubConfig(repository, table.get("label", "watcher"), threshold)
 
 
+def _inside(root: Path, value: str, key: str) -> Path:
+    """`value` resolved against the project (symlinks followed): watcher writes there, so it must
+    stay inside the project, where `--commit` and a reviewer can see every change."""
+    path = (root / value).resolve()
+    if not path.is_relative_to(root):
+        raise ConfigError(
+            f"{key}: {value!r} is outside the project {root} (or a symlink out of it); "
+            "keep cards and snapshots inside it"
+        )
+    return path
+
+
 def load_config(path: Path) -> Config:
     """Parse and validate the whole file; raise ConfigError naming the first bad key."""
     try:
@@ -217,7 +229,7 @@ def load_config(path: Path) -> Config:
         return Config(
             path=path,
             root=root,
-            snapshots_dir=root / table.get("snapshots", "snapshots"),
+            snapshots_dir=_inside(root, table.get("snapshots", "snapshots"), "snapshots"),
             upstreams=MappingProxyType(upstreams),
             cards=_cards(table["cards"], root, upstreams),
             github=_github(table.get("github", {})),

@@ -17,6 +17,7 @@ import httpx
 
 from watcher import __version__
 from watcher.facts.interface import FactsError, PageFacts
+from watcher.github.deadline import DeadlineTransport, within
 
 MAX_BYTES = 5_000_000
 MAX_REDIRECTS = 10
@@ -33,8 +34,11 @@ def fetch_page(
     deadline = time.monotonic() + timeout
     try:
         with (
+            # The deadline covers connecting and the headers too (a server dripping header
+            # lines never trips a per-read timeout), not only the body read below.
+            within(timeout),
             httpx.Client(
-                transport=transport,
+                transport=transport if transport is not None else DeadlineTransport(),
                 timeout=timeout,
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,

@@ -1,10 +1,12 @@
 """An httpx client for GitHub's REST API, with the discipline GitHub asks of integrations.
 
-- Every request carries `User-Agent`, `Accept` and `X-GitHub-Api-Version`; 30 s timeouts.
+- Every request carries `User-Agent`, `Accept` and `X-GitHub-Api-Version`; each request has an
+  overall deadline (headers and body together, `DEADLINE`), not only per-read timeouts.
 - Mutating requests go one at a time, at least a second apart (GitHub's advice for staying
   clear of secondary rate limits).
 - 403/429 rate limits wait as `retry-after` or `x-ratelimit-reset` say, a bounded number of times
-  and never longer than `max_wait` per wait; beyond that the run gives up and says when to retry.
+  and never longer than `max_wait` per wait nor `wait_budget` in all (one client per run); beyond
+  that the run gives up and says when to retry. Each wait is announced on `notice`.
 - Lists follow `link: rel="next"`, only to the API's own origin (the token goes with each request).
 - httpx failures become `GitHubUnavailable` here; HTTP errors become one-line messages.
 """
@@ -22,12 +24,15 @@ from typing import Any
 import httpx
 
 from watcher import __version__
+from watcher.github.deadline import DeadlineTransport, within
 from watcher.github.errors import GitHubError, GitHubRejected, GitHubUnavailable
 from watcher.github.settings import GitHubSettings
 
 API_VERSION = "2022-11-28"
 USER_AGENT = f"watcher/{__version__} (knowledge-card drift alerts)"
 TIMEOUT = 30.0
+DEADLINE = 60.0  # one request, from connecting to the last byte of the body
+WAIT_BUDGET = 300.0  # rate-limit waits of one run, in all
 RATE_LIMIT_RETRIES = 3
 TRANSIENT_RETRIES = 2  # 5xx and network errors, for requests that are safe to repeat
 MAX_WAIT = 90.0
@@ -51,6 +56,9 @@ class GitHubClient:
         clock: Callable[[], float] = time.time,
         max_wait: float = MAX_WAIT,
         mutation_gap: float = MUTATION_GAP,
+        deadline: float = DEADLINE,
+        wait_budget: float = WAIT_BUDGET,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         headers = {
             "Accept": "application/vnd.github+json",
@@ -63,8 +71,15 @@ class GitHubClient:
         self._base = httpx.URL(settings.api_url + "/")
         self._token = settings.token
         self._http = httpx.Client(
-            base_url=settings.api_url, headers=headers, timeout=TIMEOUT, transport=transport
+            base_url=settings.api_url,
+            headers=headers,
+            timeout=min(TIMEOUT, deadline),
+            transport=transport if transport is not None else DeadlineTransport(),
         )
+        self._deadline = deadline
+        self._wait_budget = wait_budget
+        self._waited = 0.0
+        self._notice = notice
         self._sleep = sleep
         self._clock = clock
         self._max_wait = max_wait
@@ -157,13 +172,15 @@ class GitHubClient:
                     self._sleep(gap)
             try:
                 # Never follow a redirect with a body: httpx would turn it into a GET.
-                return self._http.request(
-                    method, url, params=params, json=body, follow_redirects=not mutating
-                )
+                with within(self._deadline):
+                    return self._http.request(
+                        method, url, params=params, json=body, follow_redirects=not mutating
+                    )
             except httpx.TimeoutException:
                 raise self._fail(
                     GitHubUnavailable,
-                    f"{method} {httpx.URL(url).path}: no answer from {self.api_url} within {TIMEOUT:.0f}s",
+                    f"{method} {httpx.URL(url).path}: no complete answer from {self.api_url} "
+                    f"within {self._deadline:g}s",
                 ) from None
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 raise self._fail(
@@ -204,6 +221,15 @@ class GitHubClient:
                 GitHubUnavailable,
                 f"{where}: rate-limited by GitHub until {until} ({wait:.0f}s, longer than watcher waits); the next run will try again",
             )
+        if self._waited + wait > self._wait_budget:
+            raise self._fail(
+                GitHubUnavailable,
+                f"{where}: still rate-limited by GitHub after {self._waited:.0f}s of waiting in this "
+                f"run (at most {self._wait_budget:.0f}s in all); the next run will try again",
+            )
+        if self._notice is not None:
+            self._notice(f"rate-limited by GitHub on {where}; waiting {wait:.0f}s before retrying")
+        self._waited += wait
         self._sleep(wait)
 
     # -- errors -------------------------------------------------------------------------------

@@ -41,6 +41,12 @@ class GitHubSettings:
 def _api_url(value: str) -> str:
     url = value.rstrip("/")
     parts = urlsplit(url)
+    if "@" in parts.netloc:
+        # A password in the URL would be printed and logged; the token has its own variable.
+        raise ConfigError(
+            "GITHUB_API_URL: has a user name or password in it (the value is not shown); "
+            "give the URL alone and the token in GITHUB_TOKEN"
+        )
     # The token travels with every request: plain http only to this machine (tests, proxies).
     if parts.scheme == "https" and parts.hostname:
         return url
