@@ -33,7 +33,10 @@ from watcher.factcache.recording import (
 )
 from watcher.factcache.version import cache_version
 
-MAX_VARIANTS = 8
+# Variants per key: a scope's facts (a package of files) are keyed by the cited file's blob, which
+# stays the same across many commits that change another file of the scope; a history walk needs
+# one variant per such state to parse nothing the second time.
+MAX_VARIANTS = 48
 
 
 def _key(request: FactRequest, blob_id: str) -> dict[str, Any]:

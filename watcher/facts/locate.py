@@ -136,7 +136,7 @@ class Searched:
 
 
 @functools.lru_cache(maxsize=64)
-def _parse(path: str, text: str) -> ParsedModule:
+def parse_text(path: str, text: str) -> ParsedModule:
     """A history walk searches the same candidate versions at many commits: parse each once."""
     from watcher.facts.parse import parse
 
@@ -177,7 +177,7 @@ def _read(
         if text is None or not any(needle in text for needle in needles):
             continue
         try:
-            parsed[path] = _parse(path, text)
+            parsed[path] = parse_text(path, text)
         except (FactsError, RecursionError):
             skipped += 1
     return parsed, f"{skipped} could not be parsed" if skipped else ""

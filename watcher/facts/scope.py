@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from watcher.facts.interface import FactsError, RouteScope, ScopedRoute, SourceTree
+from watcher.facts.interface import FactsError, RouteInventory, RouteScope, ScopedRoute, SourceTree
 from watcher.facts.parse import ParsedModule
 from watcher.facts.reach import Reach, ReachFinder
 from watcher.facts.routes import extract_routes
@@ -84,6 +84,17 @@ def files_in_scope(
     return sorted(found)
 
 
+def _parsed(path: str, text: str) -> ParsedModule | str:
+    """Parsed once per file version in a process (a history walk meets the same versions at many
+    commits); the reason when it does not parse."""
+    from watcher.facts.locate import parse_text
+
+    try:
+        return parse_text(path, text)
+    except (FactsError, RecursionError) as exc:
+        return str(exc) if isinstance(exc, FactsError) else f"{path}: too deeply nested to parse"
+
+
 def scan_scope(
     tree: SourceTree,
     auth: frozenset[str],
@@ -96,10 +107,10 @@ def scan_scope(
     files = files_in_scope(tree, include, exclude)
     known = dict(known or {})
     texts = tree.texts([path for path in files if path not in known])
-    registering = [path for path, text in texts.items() if text and _REGISTERS.search(text)]
     modules: dict[str, ParsedModule | str] = dict(known)
-    if registering:
-        modules.update(tree.modules(registering))
+    for path, text in texts.items():
+        if text and _REGISTERS.search(text):
+            modules[path] = _parsed(path, text)
     routes: list[ScopedRoute] = []
     dynamic: list[ScopedRoute] = []
     unreadable: list[str] = []
@@ -114,7 +125,7 @@ def scan_scope(
             unreadable.append(module)
             continue
         try:
-            inventory = extract_routes(module, auth, external)
+            inventory = _inventory(module, auth, external)
         except (FactsError, RecursionError) as exc:
             unreadable.append(f"{path}: {exc}")
             continue
@@ -133,6 +144,27 @@ def scan_scope(
     )
 
 
+# Route inventories per parsed module (kept with the module: ids stay theirs while they live) and
+# the external modules they consulted; reused only when those resolved the same way.
+_INVENTORIES: dict[tuple[int, frozenset[str]], tuple[ParsedModule, RouteInventory]] = {}
+
+
+def _inventory(
+    module: ParsedModule, auth: frozenset[str], external: ExternalDependencies
+) -> RouteInventory:
+    key = (id(module), auth)
+    hit = _INVENTORIES.get(key)
+    if hit is not None:
+        return hit[1]
+    before = external.calls
+    inventory = extract_routes(module, auth, external)
+    if external.calls == before:  # nothing outside the module decided it: safe to reuse
+        if len(_INVENTORIES) >= 256:
+            _INVENTORIES.clear()
+        _INVENTORIES[key] = (module, inventory)
+    return inventory
+
+
 class ExternalDependencies:
     """Dependencies imported from other modules of the upstream package (`litellm.`), followed
     one module away: what the named function reaches there. Read through the run's tree, so the
@@ -143,6 +175,7 @@ class ExternalDependencies:
         self.auth = auth
         self._listed: dict[str, frozenset[str]] = {}
         self._finders: dict[str, ReachFinder | None] = {}
+        self.calls = 0
 
     def _locate(self, origin: str) -> tuple[str, str] | None:
         """(file, name) of a dotted origin; lists only the directories it could live in (a
@@ -158,6 +191,7 @@ class ExternalDependencies:
         return None
 
     def __call__(self, origin: str) -> Reach | None:
+        self.calls += 1
         located = self._locate(origin)
         if located is None:
             return None
