@@ -25,17 +25,25 @@ from watcher.config.interface import (
     GitHubConfig,
     UpstreamConfig,
 )
+from watcher.facts.limits import ParseLimits
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _GITHUB_WEB = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?$")
 
-_TOP_KEYS = {"snapshots": str, "upstreams": list, "cards": list, "github": dict}
+_TOP_KEYS = {
+    "snapshots": str,
+    "upstreams": list,
+    "cards": list,
+    "github": dict,
+    "limits": dict,
+}
 _UPSTREAM_KEYS = {"name": str, "url": str, "ref": str, "web_url": str}
 _CARD_KEYS = {"id": str, "path": str, "upstream": str, "claims": list}
 _CLAIM_COMMON = {"id", "kind", "source"}
 _COVERS_KEYS = {"table": str, "row": str, "column": str}
 _GITHUB_KEYS = {"repository": str, "label": str, "failure_threshold": int}
+_LIMITS_KEYS = {name: int for name in ParseLimits.__dataclass_fields__}
 
 
 def _table(
@@ -182,6 +190,14 @@ def _github(raw: object) -> GitHubConfig:
     return GitHubConfig(repository, table.get("label", "watcher"), threshold)
 
 
+def _limits(raw: object) -> ParseLimits:
+    table = _table(raw, "limits", _LIMITS_KEYS, set())
+    for key, value in table.items():
+        if value < 1:
+            raise ConfigError(f"limits.{key}: must be at least 1")
+    return ParseLimits(**table)
+
+
 def load_config(path: Path) -> Config:
     """Parse and validate the whole file; raise ConfigError naming the first bad key."""
     try:
@@ -205,6 +221,7 @@ def load_config(path: Path) -> Config:
             upstreams=MappingProxyType(upstreams),
             cards=_cards(table["cards"], root, upstreams),
             github=_github(table.get("github", {})),
+            limits=_limits(table.get("limits", {})),
         )
     except ConfigError as exc:
         raise ConfigError(f"{path.name}: {exc}") from None

@@ -1,0 +1,106 @@
+"""Parse an upstream file only where a crash cannot take the run down.
+
+Every file is measured first (watcher.facts.guards). Over a configured limit it is refused. Inside
+the envelope measured safe it is parsed here, in-process: that is every real litellm file, so
+the cold run pays only the scan (a few ms). Anything else is parsed first by a child process with
+an address-space limit, a CPU limit and a wall timeout; only if the child finished is the file
+parsed again here (libcst is deterministic, so the same parse cannot crash this process). A
+child that crashed, ran out of memory or time refuses the file, naming the limit.
+
+The extractors need the libcst tree in this process and read other files through the run's tree
+while they work, which is why the child checks and this process parses, rather than the child
+extracting the facts.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+from watcher.facts.guards import in_envelope, measure, refusal
+from watcher.facts.limits import ParseLimitError, ParseLimits
+
+if TYPE_CHECKING:
+    from watcher.facts.parse import ParsedModule
+
+# The child sets its own limits before it imports libcst; exit 0 means the parse finished (a
+# syntax error included: this process then reports it), 3 that it ran out of memory.
+_CHILD = """
+import resource, sys
+memory = int(sys.argv[1]) << 20
+resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+seconds = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+data = sys.stdin.buffer.read()
+import libcst
+try:
+    libcst.parse_module(data.decode("utf-8-sig"))
+except MemoryError:
+    sys.exit(3)
+except Exception:
+    pass
+"""
+_OUT_OF_MEMORY = 3
+# Rust aborts on a failed allocation (SIGABRT, "memory allocation of N bytes failed").
+_ALLOCATION_FAILED = b"memory allocation of"
+
+
+def _memory(path: str, limits: ParseLimits) -> str:
+    return f"{path}: parsing needs more than {limits.parse_memory_mb} MB (limits.parse_memory_mb)"
+
+
+def _time(path: str, limits: ParseLimits) -> str:
+    return f"{path}: parsing takes longer than {limits.parse_seconds} s (limits.parse_seconds)"
+
+
+def check_in_child(path: str, data: bytes, limits: ParseLimits) -> str | None:
+    """Parse in a child process under the limits; the reason it failed, or None if it finished."""
+    command = [
+        sys.executable,
+        "-I",
+        "-c",
+        _CHILD,
+        str(limits.parse_memory_mb),
+        str(limits.parse_seconds),
+    ]
+    try:
+        done = subprocess.run(
+            command,
+            input=data,
+            capture_output=True,
+            # CPU time is the limit; the wall clock allows for a busy machine and the start.
+            timeout=limits.parse_seconds * 2 + 10,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return _time(path, limits)
+    except OSError as exc:
+        return f"{path}: cannot start a child process to parse it ({exc.strerror})"
+    code = done.returncode
+    if code == 0:
+        return None
+    if code == _OUT_OF_MEMORY or _ALLOCATION_FAILED in done.stderr:
+        return _memory(path, limits)
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        return _time(path, limits)
+    if code < 0:
+        name = signal.Signals(-code).name
+        return f"{path}: libcst crashed parsing it ({name}, in a child process); not parsed"
+    return f"{path}: the child process parsing it failed (exit {code}); not parsed"
+
+
+def guarded_parse(path: str, blob_id: str, data: bytes, limits: ParseLimits) -> ParsedModule:
+    """Parse as `watcher.facts.parse.parse` does, refusing what could crash or exhaust the run
+    (ParseLimitError, whose message names the limit)."""
+    shape = measure(data)
+    reason = refusal(path, shape, limits)
+    if reason is None and not in_envelope(shape):
+        reason = check_in_child(path, data, limits)
+    if reason is not None:
+        raise ParseLimitError(reason)
+    from watcher.facts.parse import parse
+
+    return parse(path, blob_id, data)
