@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import AUTH, PASSTHROUGH, Project
+from support import AUTH, PASSTHROUGH, Project, git
 
 from watcher.facts.limits import ParseLimits, configure
+from watcher.upstream.git_sync import GitUpstream
 
 TODAY = "2026-11-27"
 DISPATCH = "custom-auth-dispatch-order"  # the core claim that reads AUTH
@@ -87,13 +88,25 @@ def test_many_lines_of_deeply_nested_lists_are_refused_by_depth(project: Project
     assert_only_dispatch_errors(report, "nesting depth 1200 exceeds the limit 100")
 
 
-def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(project: Project) -> None:
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     set_limits(project, max_bytes=100_000)
     hostile_auth(project, "# padding\n" * 12_000)
+    oversized = git(project.upstream.path, "rev-parse", f"HEAD:{AUTH}")
+    read: list[str] = []
+    real_blob = GitUpstream._blob
+
+    def recording_blob(self: GitUpstream, oid: str) -> bytes:
+        read.append(oid)
+        return real_blob(self, oid)
+
+    monkeypatch.setattr(GitUpstream, "_blob", recording_blob)
     code, report = verify(project, in_process=True)
     assert code == 2
     message = assert_only_dispatch_errors(report, "exceeds the limit 100000 (limits.max_bytes)")
-    assert "bytes" in message
+    assert f"{AUTH}: {len(project.upstream.read(AUTH))} bytes" in message
+    assert read and oversized not in read
     assert [path for card in report["cards"] for path in card["parsed"]] == [PASSTHROUGH]
 
 

@@ -1,0 +1,85 @@
+"""The scan that measures an upstream file before libcst sees it: nesting cannot hide from it,
+and real code stays inside the envelope parsed in-process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from watcher.facts.guards import in_envelope, measure, refusal
+from watcher.facts.limits import ParseLimits
+
+UPSTREAM_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "upstream"
+
+
+def depth(source: str) -> int:
+    return measure(source.encode()).depth
+
+
+def test_bracket_nesting_is_measured_in_code() -> None:
+    assert depth("x = f(a[1], {2: (3,)})\n") == 3
+    assert depth("x = (\n    1,\n)\ny = [[2]]\n") == 2
+
+
+def test_closing_brackets_in_a_string_do_not_hide_later_nesting() -> None:
+    source = 'x = "' + ")" * 500 + '"; y = ' + "(" * 500 + "1" + ")" * 500 + "\n"
+    assert depth(source) == 500
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # Brackets inside a string or a comment count on top of the code around them.
+        'x = ("' + "(" * 300 + '")\n',
+        "x = 1  # " + "[" * 300 + "\n",
+        # libcst parses replacement fields; with 3.12 rules quotes may nest inside them.
+        "x = f'{" + "(" * 300 + "1" + ")" * 300 + "}'\n",
+        'x = f"{ f"{1}" + ' + "(" * 300 + "1" + ")" * 300 + ' }"\n',
+    ],
+)
+def test_nesting_cannot_hide_in_strings_comments_or_fstrings(source: str) -> None:
+    assert depth(source) >= 300
+
+
+def test_deeply_nested_fstrings_are_taken_as_deep_without_recursing_forever() -> None:
+    source = "x = " + "f'{" * 5000 + "1" + "}'" * 5000 + "\n"
+    assert depth(source) > ParseLimits().max_depth
+
+
+def test_escaped_braces_in_an_fstring_are_text() -> None:
+    shape = measure(b'x = f"{{" + "}}"\ny = 1\n')
+    assert shape.depth <= 2
+    assert shape.lines == 3
+
+
+def test_a_chain_over_many_lines_is_one_statement() -> None:
+    shape = measure(("x = (\n" + "-\n" * 2000 + "1)\n").encode())
+    assert shape.chain >= 2000
+    assert not in_envelope(shape)
+
+
+def test_backslash_continuations_join_lines_for_the_line_length() -> None:
+    shape = measure(("x = 1" + " \\\n+ 1" * 100 + "\n").encode())
+    assert shape.line == 5 + 100 * 4
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in UPSTREAM_FIXTURES.glob("*.py")))
+def test_real_upstream_files_are_inside_the_envelope(name: str) -> None:
+    shape = measure((UPSTREAM_FIXTURES / name).read_bytes())
+    assert in_envelope(shape), shape
+    assert refusal(name, shape, ParseLimits()) is None
+
+
+def test_each_refusal_names_its_limit() -> None:
+    limits = ParseLimits(max_bytes=10, max_depth=3, max_line=8)
+    assert refusal("a.py", measure(b"x = 1\n" * 5), limits) == (
+        "a.py: 30 bytes exceeds the limit 10 (limits.max_bytes)"
+    )
+    limits = ParseLimits(max_depth=3, max_line=8)
+    assert refusal("a.py", measure(b"x=((((1))))\n"), limits) == (
+        "a.py: nesting depth 4 exceeds the limit 3 (limits.max_depth)"
+    )
+    assert refusal("a.py", measure(b"x = 1 + 2 + 3\n"), limits) == (
+        "a.py: a line of 13 characters exceeds the limit 8 (limits.max_line)"
+    )
