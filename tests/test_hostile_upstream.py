@@ -137,12 +137,21 @@ def test_a_multi_line_chain_under_every_hard_limit_crashes_only_the_child(
 
 
 def test_a_parse_over_the_memory_limit_is_refused(project: Project) -> None:
-    # Lists nested 1,000 deep: libcst needs ~950 MB for this one line.
-    set_limits(project, max_depth=5000, parse_memory_mb=300)
-    hostile_auth(project, "x = " + "[" * 1000 + "]" * 1000 + "\n")
+    # 3,000 unary minus: under every hard limit, and libcst needs about 500 MB for the line.
+    set_limits(project, parse_memory_mb=200)
+    hostile_auth(project, "x = " + "-" * 3000 + "1\n")
     code, report = verify(project, in_process=True)
     assert code == 2
-    assert_only_dispatch_errors(report, "needs more than 300 MB (limits.parse_memory_mb)")
+    assert_only_dispatch_errors(report, "needs more than 200 MB (limits.parse_memory_mb)")
+
+
+def test_a_parse_over_the_cpu_limit_is_refused(project: Project) -> None:
+    # A 3,000-long call chain `a()()...`: libcst needs about 6 s of CPU for it.
+    set_limits(project, parse_seconds=1)
+    hostile_auth(project, "x = a" + "()" * 3000 + "\n")
+    code, report = verify(project, in_process=True)
+    assert code == 2
+    assert_only_dispatch_errors(report, "takes longer than 1 s (limits.parse_seconds)")
 
 
 def test_a_file_outside_the_safe_envelope_is_checked_in_a_child_and_then_judged(

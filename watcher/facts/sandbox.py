@@ -14,9 +14,11 @@ extracting the facts.
 
 from __future__ import annotations
 
+import resource
 import signal
 import subprocess
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 from watcher.facts.guards import in_envelope, measure, refusal
@@ -25,25 +27,36 @@ from watcher.facts.limits import ParseLimitError, ParseLimits
 if TYPE_CHECKING:
     from watcher.facts.parse import ParsedModule
 
-# The child sets its own limits before it imports libcst; exit 0 means the parse finished (a
-# syntax error included: this process then reports it), 3 that it ran out of memory.
+# The child sets its own limits before it imports libcst, and parses on a thread whose stack is
+# half of what this process parses with: a parse that finishes there has room to spare here.
+# Exit 0 means the parse finished (a syntax error included: this process then reports it), 3
+# that it ran out of memory.
 _CHILD = """
-import resource, sys
+import resource, sys, threading
 memory = int(sys.argv[1]) << 20
 resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 seconds = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+threading.stack_size(int(sys.argv[3]))
 data = sys.stdin.buffer.read()
 import libcst
-try:
-    libcst.parse_module(data.decode("utf-8-sig"))
-except MemoryError:
-    sys.exit(3)
-except Exception:
-    pass
+failed = []
+def parse():
+    try:
+        libcst.parse_module(data.decode("utf-8-sig"))
+    except MemoryError:
+        failed.append(3)
+    except BaseException:
+        pass
+thread = threading.Thread(target=parse)
+thread.start()
+thread.join()
+sys.exit(failed[0] if failed else 0)
 """
 _OUT_OF_MEMORY = 3
+_DEFAULT_STACK = 8 << 20
+_MIN_STACK = 256 << 10
 # Rust aborts on a failed allocation (SIGABRT, "memory allocation of N bytes failed").
 _ALLOCATION_FAILED = b"memory allocation of"
 
@@ -56,6 +69,16 @@ def _time(path: str, limits: ParseLimits) -> str:
     return f"{path}: parsing takes longer than {limits.parse_seconds} s (limits.parse_seconds)"
 
 
+def _child_stack() -> int:
+    """Half the stack this thread parses with: the main thread's limit, or a thread's size (on
+    glibc a thread's default is the same limit), counting an unlimited one as 8 MiB."""
+    limit = resource.getrlimit(resource.RLIMIT_STACK)[0]
+    stack = _DEFAULT_STACK if limit == resource.RLIM_INFINITY else min(limit, _DEFAULT_STACK)
+    if threading.current_thread() is not threading.main_thread() and threading.stack_size():
+        stack = min(stack, threading.stack_size())
+    return max(stack // 2, _MIN_STACK)
+
+
 def check_in_child(path: str, data: bytes, limits: ParseLimits) -> str | None:
     """Parse in a child process under the limits; the reason it failed, or None if it finished."""
     command = [
@@ -65,6 +88,7 @@ def check_in_child(path: str, data: bytes, limits: ParseLimits) -> str | None:
         _CHILD,
         str(limits.parse_memory_mb),
         str(limits.parse_seconds),
+        str(_child_stack()),
     ]
     try:
         done = subprocess.run(
