@@ -111,12 +111,12 @@ class RunTree:
         sizes = self.upstream.sizes(self.commit, paths)
         if sizes is None:
             return self.upstream.read(self.commit, paths), {}
-        max_bytes = current_limits().max_bytes
+        limits = current_limits()
         oversized: dict[str, str] = {}
         for path, (blob_id, size) in sizes.items():
-            if size > max_bytes:
+            if size > limits.max_bytes:
                 self.ids[path] = blob_id
-                oversized[path] = too_large(path, size, current_limits())
+                oversized[path] = too_large(path, size, limits)
         rest = [path for path in paths if path not in oversized]
         known = {path: sizes[path][0] if path in sizes else None for path in rest}
         return self.upstream.read(self.commit, rest, known) if rest else {}, oversized

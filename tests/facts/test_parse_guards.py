@@ -3,6 +3,7 @@ and real code stays inside the envelope parsed in-process."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,23 @@ def test_each_refusal_names_its_limit() -> None:
     assert refusal("a.py", measure(b"x = 1 + 2 + 3\n"), limits) == (
         "a.py: a line of 13 characters exceeds the limit 8 (limits.max_line)"
     )
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # An unterminated string ending in a backslash made the string pattern backtrack
+        # exponentially (30 words took longer than a minute).
+        b"x = '''" + b"a b " * 5000 + b"\\",
+        b"x = '" + b"a b " * 5000 + b"\\",
+        b"x = f'{" + b"a " * 5000 + b"\\",
+        b"(" * 200_000,
+        b'"' * 200_000,
+        b"\n" * 200_000,
+    ],
+    ids=["triple", "single", "fstring", "opens", "quotes", "newlines"],
+)
+def test_the_scan_stays_linear_on_hostile_text(source: bytes) -> None:
+    started = time.process_time()
+    measure(source)
+    assert time.process_time() - started < 2.0

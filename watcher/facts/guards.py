@@ -48,10 +48,14 @@ class SourceShape:
 
 
 def _plain_end(quote: int, triple: bool) -> re.Pattern[bytes]:
+    """The rest of a string literal up to its closing quote (or the line's end, or the file's).
+    Possessive: hostile text must not make the scan backtrack (a lone backslash at the end of
+    the file did, exponentially)."""
     q = re.escape(bytes([quote]))
     if triple:
-        return re.compile(rb"(?:[^%s\\]+|\\.|%s(?!%s%s))*(?:%s%s%s|\Z)" % ((q,) * 7), re.DOTALL)
-    return re.compile(rb"(?:[^%s\\\n]+|\\.)*(?:%s|(?=\n)|\Z)" % (q, q), re.DOTALL)
+        body = rb"(?:[^%s\\]++|\\.|\\\Z|%s(?!%s%s))*+" % (q, q, q, q)
+        return re.compile(body + rb"(?:%s%s%s|\Z)" % (q, q, q), re.DOTALL)
+    return re.compile(rb"(?:[^%s\\\n]++|\\.|\\\Z)*+(?:%s|(?=\n)|\Z)" % (q, q), re.DOTALL)
 
 
 _PLAIN_END = {
@@ -148,7 +152,9 @@ def measure(data: bytes) -> SourceShape:
             end = data.find(b"\n", at)
             pos = size if end < 0 else end
             inner = _inner_depth(data[at:pos])
-            deepest = max(deepest, depth + inner)
+            if inner:
+                deepest = max(deepest, depth + inner)
+                depth_weight += inner * (depth + inner)
         elif char == 92:  # backslash continuation: the statement goes on
             pos = at + 2
         elif char == 10 and depth == 0:
@@ -200,10 +206,10 @@ def refusal(path: str, shape: SourceShape, limits: ParseLimits) -> str | None:
     return None
 
 
-# The envelope parsed in-process, from the measurements above: at each bound alone libcst took
-# at most 2.5 s and 400 MB (lambda chains; see the README). Every .py file of litellm (1,305 at 2025-12) is inside it; the
-# largest measures were depth 8, chain 606, a 4,402-character line, proxy_server.py's 10k lines,
-# depth weight 6,142 and chain weight 447,719.
+# The envelope parsed in-process, from the measurements above: a file at any one bound took
+# libcst at most 2.5 s and 400 MB (two 1,000-long lambda chains). Every .py file of litellm
+# (1,305 at 2025-12) is inside it; their largest measures were depth 8, chain 606, a
+# 4,402-character line, proxy_server.py's 10k lines, depth weight 6,142, chain weight 447,719.
 SAFE_BYTES = 1 << 20
 SAFE_LINES = 20_000
 SAFE_DEPTH = 40

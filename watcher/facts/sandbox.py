@@ -111,7 +111,10 @@ def check_in_child(path: str, data: bytes, limits: ParseLimits) -> str | None:
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
         return _time(path, limits)
     if code < 0:
-        name = signal.Signals(-code).name
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
         return f"{path}: libcst crashed parsing it ({name}, in a child process); not parsed"
     return f"{path}: the child process parsing it failed (exit {code}); not parsed"
 
