@@ -136,6 +136,15 @@ def test_a_multi_line_chain_under_every_hard_limit_crashes_only_the_child(
     assert_only_dispatch_errors(report, "libcst crashed parsing it (SIGSEGV")
 
 
+def test_a_long_elif_chain_crashes_only_the_child(project: Project) -> None:
+    # Every line is short and flat, but each elif nests the rest of the if statement: libcst
+    # overflows its stack between 7,000 and 10,000 of them.
+    hostile_auth(project, "if a: pass\n" + "elif a: pass\n" * 10_000)
+    code, report = verify(project)
+    assert code == 2
+    assert_only_dispatch_errors(report, "libcst crashed parsing it (SIGSEGV")
+
+
 def test_a_parse_over_the_memory_limit_is_refused(project: Project) -> None:
     # 3,000 unary minus: under every hard limit, and libcst needs about 500 MB for the line.
     set_limits(project, parse_memory_mb=200)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from watcher.facts.guards import in_envelope, measure, refusal
+from watcher.facts.guards import SAFE_STACK, in_envelope, measure, refusal, stack_estimate
 from watcher.facts.limits import ParseLimits
 
 UPSTREAM_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "upstream"
@@ -57,6 +57,22 @@ def test_escaped_braces_in_an_fstring_are_text() -> None:
 def test_a_chain_over_many_lines_is_one_statement() -> None:
     shape = measure(("x = (\n" + "-\n" * 2000 + "1)\n").encode())
     assert shape.chain >= 2000
+    assert not in_envelope(shape)
+
+
+def test_nesting_of_different_kinds_adds_up_on_the_stack() -> None:
+    # Each part alone is inside the envelope; together they overflowed a 4 MiB stack.
+    inner = "(" * 39 + "-" * 900 + "(\n" + "'a'\n" * 3000 + ")" + ")" * 39
+    source = "if a: pass\n" + "elif a: pass\n" * 1000 + "else:\n    x = " + inner + "\n"
+    shape = measure(source.encode())
+    assert shape.elifs == 1000 and shape.chain >= 3900
+    assert stack_estimate(shape) > SAFE_STACK
+    assert not in_envelope(shape)
+
+
+def test_implicitly_concatenated_strings_count_as_a_chain() -> None:
+    shape = measure(("x = (\n" + "'a'\n" * 3500 + ")\n").encode())
+    assert shape.chain >= 3500
     assert not in_envelope(shape)
 
 

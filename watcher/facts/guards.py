@@ -42,7 +42,8 @@ class SourceShape:
     lines: int
     depth: int  # deepest bracket nesting
     line: int  # longest physical line in characters (bytes), backslash continuations joined
-    chain: int  # most operators in one statement
+    chain: int  # most operators and string literals in one statement
+    elifs: int  # `elif` in the file: each nests the rest of its if statement a level deeper
     depth_weight: int  # sum of the depth at every opening bracket
     chain_weight: int  # sum over statements of chain squared
 
@@ -126,7 +127,7 @@ def _statement_chain(data: bytes, start: int, end: int) -> int:
 
 def measure(data: bytes) -> SourceShape:
     depth = deepest = depth_weight = longest_chain = chain_weight = 0
-    statement = 0
+    statement = strings = 0
     size = len(data)
     pos = 0
     search = _INTERESTING.search
@@ -144,6 +145,7 @@ def measure(data: bytes) -> SourceShape:
         elif char in _CLOSES:
             depth = max(depth - 1, 0)
         elif char in _QUOTES:
+            strings += 1  # implicitly concatenated strings nest like a chain
             pos, inner = _string_end(data, at)
             if inner:
                 deepest = max(deepest, depth + inner)
@@ -158,11 +160,12 @@ def measure(data: bytes) -> SourceShape:
         elif char == 92:  # backslash continuation: the statement goes on
             pos = at + 2
         elif char == 10 and depth == 0:
-            chain = _statement_chain(data, statement, at)
+            chain = _statement_chain(data, statement, at) + strings
             longest_chain = max(longest_chain, chain)
             chain_weight += chain * chain
             statement = pos
-    chain = _statement_chain(data, statement, size)
+            strings = 0
+    chain = _statement_chain(data, statement, size) + strings
     longest_chain = max(longest_chain, chain)
     chain_weight += chain * chain
     joined = data.replace(b"\\\n", b"") if b"\\\n" in data else data
@@ -173,6 +176,7 @@ def measure(data: bytes) -> SourceShape:
         deepest,
         longest_line,
         longest_chain,
+        data.count(b"elif"),
         depth_weight,
         chain_weight,
     )
@@ -206,14 +210,35 @@ def refusal(path: str, shape: SourceShape, limits: ParseLimits) -> str | None:
     return None
 
 
-# The envelope parsed in-process, from the measurements above: a file at any one bound took
-# libcst at most 2.5 s and 400 MB (two 1,000-long lambda chains). Every .py file of litellm
-# (1,305 at 2025-12) is inside it; their largest measures were depth 8, chain 606, a
-# 4,402-character line, proxy_server.py's 10k lines, depth weight 6,142, chain weight 447,719.
+# libcst's stack per level, measured on threads with a 2 MiB stack: a bracket 6.5 kB, a lambda
+# 2.4 kB, the other chained operators 1 to 1.5 kB, an elif or an implicitly concatenated string
+# about 1 kB. Levels of different kinds add up, so the estimate takes the worst case: the
+# deepest brackets, inside the longest chain, inside every elif of the file.
+_STACK_PER_BRACKET = 6_600
+_STACK_PER_LINK = 2_500
+_STACK_PER_ELIF = 1_000
+
+
+def stack_estimate(shape: SourceShape) -> int:
+    """Bytes of stack libcst may need for this file, at worst."""
+    return (
+        shape.depth * _STACK_PER_BRACKET
+        + shape.chain * _STACK_PER_LINK
+        + shape.elifs * _STACK_PER_ELIF
+    )
+
+
+# The envelope parsed in-process, from the measurements above. Its stack bound is 3 MiB, under
+# half of the 8 MiB a thread has by default; at each other bound alone, libcst took at most
+# 2.5 s and 400 MB (two 1,000-long lambda chains). Every .py file of litellm (1,305 at 2025-12)
+# is inside it; their largest measures were depth 8, chain 705, 423 elifs, 1.8 MiB of stack (all
+# three in utils.py), a 4,402-character line, proxy_server.py's 10k lines, depth weight 6,247,
+# chain weight 522,308.
 SAFE_BYTES = 1 << 20
 SAFE_LINES = 20_000
 SAFE_DEPTH = 40
 SAFE_CHAIN = 1_000
+SAFE_STACK = 3 << 20
 SAFE_DEPTH_WEIGHT = 100_000
 SAFE_CHAIN_WEIGHT = 2_000_000
 
@@ -225,6 +250,7 @@ def in_envelope(shape: SourceShape) -> bool:
         and shape.lines <= SAFE_LINES
         and shape.depth <= SAFE_DEPTH
         and shape.chain <= SAFE_CHAIN
+        and stack_estimate(shape) <= SAFE_STACK
         and shape.depth_weight <= SAFE_DEPTH_WEIGHT
         and shape.chain_weight <= SAFE_CHAIN_WEIGHT
     )
