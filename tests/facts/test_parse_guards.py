@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from watcher.facts.guards import SAFE_STACK, in_envelope, measure, refusal, stack_estimate
+from watcher.facts.guards import DEFAULT_STACK, in_envelope, measure, refusal, stack_estimate
 from watcher.facts.limits import ParseLimits
 
 UPSTREAM_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "upstream"
@@ -66,8 +66,14 @@ def test_nesting_of_different_kinds_adds_up_on_the_stack() -> None:
     source = "if a: pass\n" + "elif a: pass\n" * 1000 + "else:\n    x = " + inner + "\n"
     shape = measure(source.encode())
     assert shape.elifs == 1000 and shape.chain >= 3900
-    assert stack_estimate(shape) > SAFE_STACK
+    assert stack_estimate(shape) > 3 << 20
     assert not in_envelope(shape)
+
+
+def test_a_smaller_stack_shrinks_the_envelope() -> None:
+    shape = measure(("if a: pass\n" + "elif a: pass\n" * 2000).encode())
+    assert in_envelope(shape, DEFAULT_STACK)
+    assert not in_envelope(shape, 2 << 20)
 
 
 def test_implicitly_concatenated_strings_count_as_a_chain() -> None:

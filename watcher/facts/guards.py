@@ -228,29 +228,31 @@ def stack_estimate(shape: SourceShape) -> int:
     )
 
 
-# The envelope parsed in-process, from the measurements above. Its stack bound is 3 MiB, under
-# half of the 8 MiB a thread has by default; at each other bound alone, libcst took at most
-# 2.5 s and 400 MB (two 1,000-long lambda chains). Every .py file of litellm (1,305 at 2025-12)
-# is inside it; their largest measures were depth 8, chain 705, 423 elifs, 1.8 MiB of stack (all
-# three in utils.py), a 4,402-character line, proxy_server.py's 10k lines, depth weight 6,247,
-# chain weight 522,308.
+# The envelope parsed in-process, from the measurements above. Its stack bound is 3/8 of the
+# parsing thread's stack (3 MiB of the usual 8 MiB); at each other bound alone, libcst took at
+# most 2.5 s and 400 MB (two 1,000-long lambda chains). Every .py file of litellm (1,305 at
+# 2025-12) is inside it; their largest measures were depth 8, chain 705, 423 elifs, 1.8 MiB of
+# stack (all three in utils.py), a 4,402-character line, proxy_server.py's 10k lines, depth
+# weight 6,247, chain weight 522,308.
 SAFE_BYTES = 1 << 20
 SAFE_LINES = 20_000
 SAFE_DEPTH = 40
 SAFE_CHAIN = 1_000
-SAFE_STACK = 3 << 20
+SAFE_STACK_SHARE = 3 / 8
+DEFAULT_STACK = 8 << 20
 SAFE_DEPTH_WEIGHT = 100_000
 SAFE_CHAIN_WEIGHT = 2_000_000
 
 
-def in_envelope(shape: SourceShape) -> bool:
-    """True when libcst can parse this in-process without risk to the run."""
+def in_envelope(shape: SourceShape, stack: int = DEFAULT_STACK) -> bool:
+    """True when libcst can parse this in-process, on a thread with `stack` bytes of stack,
+    without risk to the run."""
     return (
         shape.size <= SAFE_BYTES
         and shape.lines <= SAFE_LINES
         and shape.depth <= SAFE_DEPTH
         and shape.chain <= SAFE_CHAIN
-        and stack_estimate(shape) <= SAFE_STACK
+        and stack_estimate(shape) <= stack * SAFE_STACK_SHARE
         and shape.depth_weight <= SAFE_DEPTH_WEIGHT
         and shape.chain_weight <= SAFE_CHAIN_WEIGHT
     )

@@ -21,7 +21,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from watcher.facts.guards import in_envelope, measure, refusal
+from watcher.facts.guards import DEFAULT_STACK, in_envelope, measure, refusal
 from watcher.facts.limits import ParseLimitError, ParseLimits
 
 if TYPE_CHECKING:
@@ -55,7 +55,6 @@ thread.join()
 sys.exit(failed[0] if failed else 0)
 """
 _OUT_OF_MEMORY = 3
-_DEFAULT_STACK = 8 << 20
 _MIN_STACK = 256 << 10
 # Rust aborts on a failed allocation (SIGABRT, "memory allocation of N bytes failed").
 _ALLOCATION_FAILED = b"memory allocation of"
@@ -69,14 +68,14 @@ def _time(path: str, limits: ParseLimits) -> str:
     return f"{path}: parsing takes longer than {limits.parse_seconds} s (limits.parse_seconds)"
 
 
-def _child_stack() -> int:
-    """Half the stack this thread parses with: the main thread's limit, or a thread's size (on
-    glibc a thread's default is the same limit), counting an unlimited one as 8 MiB."""
+def parsing_stack() -> int:
+    """The stack this thread parses with: the main thread's limit, or a thread's size (on glibc
+    a thread's default is the same limit), counting an unlimited or larger one as 8 MiB."""
     limit = resource.getrlimit(resource.RLIMIT_STACK)[0]
-    stack = _DEFAULT_STACK if limit == resource.RLIM_INFINITY else min(limit, _DEFAULT_STACK)
+    stack = DEFAULT_STACK if limit == resource.RLIM_INFINITY else min(limit, DEFAULT_STACK)
     if threading.current_thread() is not threading.main_thread() and threading.stack_size():
         stack = min(stack, threading.stack_size())
-    return max(stack // 2, _MIN_STACK)
+    return stack
 
 
 def check_in_child(path: str, data: bytes, limits: ParseLimits) -> str | None:
@@ -88,7 +87,7 @@ def check_in_child(path: str, data: bytes, limits: ParseLimits) -> str | None:
         _CHILD,
         str(limits.parse_memory_mb),
         str(limits.parse_seconds),
-        str(_child_stack()),
+        str(max(parsing_stack() // 2, _MIN_STACK)),
     ]
     try:
         done = subprocess.run(
@@ -124,7 +123,7 @@ def guarded_parse(path: str, blob_id: str, data: bytes, limits: ParseLimits) -> 
     (ParseLimitError, whose message names the limit)."""
     shape = measure(data)
     reason = refusal(path, shape, limits)
-    if reason is None and not in_envelope(shape):
+    if reason is None and not in_envelope(shape, parsing_stack()):
         reason = check_in_child(path, data, limits)
     if reason is not None:
         raise ParseLimitError(reason)
