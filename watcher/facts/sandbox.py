@@ -3,9 +3,10 @@
 Every file is measured first (watcher.facts.guards). Over a configured limit it is refused. Inside
 the envelope measured safe it is parsed here, in-process: that is every real litellm file, so
 the cold run pays only the scan (a few ms). Anything else is parsed first by a child process with
-an address-space limit, a CPU limit and a wall timeout; only if the child finished is the file
-parsed again here (libcst is deterministic, so the same parse cannot crash this process). A
-child that crashed, ran out of memory or time refuses the file, naming the limit.
+an address-space limit, a CPU limit, a wall timeout and half the stack; only if the child
+finished is the file parsed again here (libcst is deterministic, so the same parse, with twice
+the stack, cannot crash this process). A child that crashed, ran out of memory or time
+refuses the file, naming the limit.
 
 The extractors need the libcst tree in this process and read other files through the run's tree
 while they work, which is why the child checks and this process parses, rather than the child
@@ -27,17 +28,22 @@ from watcher.facts.limits import ParseLimitError, ParseLimits
 if TYPE_CHECKING:
     from watcher.facts.parse import ParsedModule
 
-# The child sets its own limits before it imports libcst, and parses on a thread whose stack is
-# half of what this process parses with: a parse that finishes there has room to spare here.
-# Exit 0 means the parse finished (a syntax error included: this process then reports it), 3
-# that it ran out of memory.
+# The child sets its own limits (never above the ones it inherited) before it imports libcst,
+# and parses on a thread whose stack is half of what this process parses with: a parse that
+# finishes there has room to spare here. Exit 0 means the parse finished (a syntax error
+# included: this process then reports it), 3 that it ran out of memory.
 _CHILD = """
 import resource, sys, threading
+def limit(kind, soft, hard):
+    ceiling = resource.getrlimit(kind)[1]
+    if ceiling != resource.RLIM_INFINITY:
+        soft, hard = min(soft, ceiling), min(hard, ceiling)
+    resource.setrlimit(kind, (soft, hard))
 memory = int(sys.argv[1]) << 20
-resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+limit(resource.RLIMIT_AS, memory, memory)
 seconds = int(sys.argv[2])
-resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+limit(resource.RLIMIT_CPU, seconds, seconds + 1)
+limit(resource.RLIMIT_CORE, 0, 0)
 threading.stack_size(int(sys.argv[3]))
 data = sys.stdin.buffer.read()
 import libcst
