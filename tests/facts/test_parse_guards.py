@@ -104,7 +104,7 @@ def test_each_refusal_names_its_limit() -> None:
         "a.py: nesting depth 4 exceeds the limit 3 (limits.max_depth)"
     )
     assert refusal("a.py", measure(b"x = 1 + 2 + 3\n"), limits) == (
-        "a.py: a line of 13 characters exceeds the limit 8 (limits.max_line)"
+        "a.py: a line of 13 bytes exceeds the limit 8 (limits.max_line)"
     )
 
 

@@ -41,7 +41,7 @@ class SourceShape:
     size: int
     lines: int
     depth: int  # deepest bracket nesting
-    line: int  # longest physical line in characters (bytes), backslash continuations joined
+    line: int  # longest physical line in bytes of UTF-8, backslash continuations joined
     chain: int  # most operators and string literals in one statement
     elifs: int  # `elif` in the file: each nests the rest of its if statement a level deeper
     depth_weight: int  # sum of the depth at every opening bracket
@@ -204,7 +204,7 @@ def refusal(path: str, shape: SourceShape, limits: ParseLimits) -> str | None:
         )
     if shape.line > limits.max_line:
         return (
-            f"{path}: a line of {shape.line} characters exceeds the limit {limits.max_line} "
+            f"{path}: a line of {shape.line} bytes exceeds the limit {limits.max_line} "
             "(limits.max_line)"
         )
     return None
@@ -232,7 +232,7 @@ def stack_estimate(shape: SourceShape) -> int:
 # parsing thread's stack (3 MiB of the usual 8 MiB); at each other bound alone, libcst took at
 # most 2.5 s and 400 MB (two 1,000-long lambda chains). Every .py file of litellm (1,305 at
 # 2025-12) is inside it; their largest measures were depth 8, chain 705, 423 elifs, 1.8 MiB of
-# stack (all three in utils.py), a 4,402-character line, proxy_server.py's 10k lines, depth
+# stack (all three in utils.py), a 4,402-byte line, proxy_server.py's 10k lines, depth
 # weight 6,247, chain weight 522,308.
 SAFE_BYTES = 1 << 20
 SAFE_LINES = 20_000
