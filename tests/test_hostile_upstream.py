@@ -163,6 +163,18 @@ def test_a_parse_over_the_cpu_limit_is_refused(project: Project) -> None:
     assert_only_dispatch_errors(report, "takes longer than 1 s (limits.parse_seconds)")
 
 
+def test_the_run_stops_spawning_children_when_its_budget_is_spent(project: Project) -> None:
+    # The passthrough module needs a child and takes it 2 s or more: with a 1 s budget for the
+    # run, the auth module, which needs one too, is refused; the passthrough claims are judged.
+    set_limits(project, parse_budget_seconds=1)
+    passthrough = project.upstream.read(PASSTHROUGH) + "\nx = a" + "()" * 2500 + "\n"
+    project.upstream.commit({PASSTHROUGH: passthrough}, "slow")
+    hostile_auth(project, "x = " + "(" * 60 + "1" + ")" * 60 + "\n")
+    code, report = verify(project, in_process=True)
+    assert code == 2
+    assert_only_dispatch_errors(report, "s budget (limits.parse_budget_seconds)")
+
+
 def test_a_file_outside_the_safe_envelope_is_checked_in_a_child_and_then_judged(
     project: Project,
 ) -> None:

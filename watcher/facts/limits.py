@@ -25,18 +25,33 @@ class ParseLimits:
     # them first gets this much address space, CPU time and wall time.
     parse_memory_mb: int = 2048
     parse_seconds: int = 30
+    # Wall time all of one run's child processes may take together; past it, files that need a
+    # child are refused (many hostile files must not hold the run for hours).
+    parse_budget_seconds: int = 300
 
 
 _current = ParseLimits()
+_spent = 0.0  # seconds the run's child processes took so far
 
 
 def configure(limits: ParseLimits) -> None:
-    global _current
+    """Set the limits for a new run (and start its budget afresh)."""
+    global _current, _spent
     _current = limits
+    _spent = 0.0
 
 
 def current() -> ParseLimits:
     return _current
+
+
+def charge(seconds: float) -> None:
+    global _spent
+    _spent += seconds
+
+
+def spent() -> float:
+    return _spent
 
 
 def too_large(path: str, size: int, limits: ParseLimits) -> str:

@@ -20,10 +20,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from watcher.facts.guards import DEFAULT_STACK, in_envelope, measure, refusal
-from watcher.facts.limits import ParseLimitError, ParseLimits
+from watcher.facts.limits import ParseLimitError, ParseLimits, charge, spent
 
 if TYPE_CHECKING:
     from watcher.facts.parse import ParsedModule
@@ -86,6 +87,19 @@ def parsing_stack() -> int:
 
 def check_in_child(path: str, data: bytes, limits: ParseLimits) -> str | None:
     """Parse in a child process under the limits; the reason it failed, or None if it finished."""
+    if spent() >= limits.parse_budget_seconds:
+        return (
+            f"{path}: not parsed: this run's child processes already took {spent():.0f} s "
+            f"of the {limits.parse_budget_seconds} s budget (limits.parse_budget_seconds)"
+        )
+    started = time.monotonic()
+    try:
+        return _run_child(path, data, limits)
+    finally:
+        charge(time.monotonic() - started)
+
+
+def _run_child(path: str, data: bytes, limits: ParseLimits) -> str | None:
     command = [
         sys.executable,
         "-I",
