@@ -16,6 +16,8 @@ from watcher.config import CardConfig
 from watcher.factcache import FactsCache, extract_requests
 from watcher.factcache.recording import listing_key
 from watcher.facts import EXTRACTORS, PROBES, FactsError, SourceTree, parse_file
+from watcher.facts.limits import ParseLimitError, too_large
+from watcher.facts.limits import current as current_limits
 from watcher.history.interface import FirstChange
 from watcher.upstream import FileBlob, Upstream, UpstreamError
 
@@ -81,21 +83,48 @@ class RunTree:
         absent = {path: None for path in wanted if path in self.ids and self.ids[path] is None}
         if absent:
             self.blobs.update(absent)
-            self._parsed.update(_parse_all(absent, self.commit))
+            self._parsed.update(_parse_all(absent, self.commit)[0])
             wanted = [path for path in wanted if path not in absent]
         if wanted:
             try:
                 have = {path: self._raw[path] for path in wanted if path in self._raw}
                 fetch = [path for path in wanted if path not in have]
-                blobs = {**have, **(self.upstream.read(self.commit, fetch) if fetch else {})}
+                read, oversized = self._read_within_size(fetch) if fetch else ({}, {})
+                blobs = {**have, **read}
             except UpstreamError as exc:
                 self._parsed.update({path: str(exc) for path in wanted})
             else:
+                self._parsed.update(oversized)
                 self.blobs.update(blobs)
                 self.ids.update({p: b.blob_id if b else None for p, b in blobs.items()})
-                self.parsed.extend(path for path, blob in blobs.items() if blob is not None)
-                self._parsed.update(_parse_all(blobs, self.commit))
+                parsed, refused = _parse_all(blobs, self.commit)
+                self._parsed.update(parsed)
+                self.parsed.extend(
+                    p for p, b in blobs.items() if b is not None and p not in refused
+                )
+                # A refused file's blob is left out: no result that depends on it is cached, so
+                # raising a limit takes effect on the next run.
+                for path in refused:
+                    del self.blobs[path]
         return {path: self._parsed[path] for path in paths}
+
+    def _read_within_size(
+        self, paths: Sequence[str]
+    ) -> tuple[Mapping[str, FileBlob | None], dict[str, str]]:
+        """The blobs of `paths`, except the ones over `limits.max_bytes`: those are refused by
+        their size, before they are read (where the upstream can tell sizes first)."""
+        sizes = self.upstream.sizes(self.commit, paths)
+        if sizes is None:
+            return self.upstream.read(self.commit, paths), {}
+        limits = current_limits()
+        oversized: dict[str, str] = {}
+        for path, (blob_id, size) in sizes.items():
+            if size > limits.max_bytes:
+                self.ids[path] = blob_id
+                oversized[path] = too_large(path, size, limits)
+        rest = [path for path in paths if path not in oversized]
+        known = {path: sizes[path][0] if path in sizes else None for path in rest}
+        return self.upstream.read(self.commit, rest, known) if rest else {}, oversized
 
     def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
         """Blob ids at this commit without fetching any blob (the facts cache's key)."""
@@ -157,8 +186,12 @@ def _probe(request: FactRequest) -> Extracted:
         return Extracted(None, str(exc))
 
 
-def _parse_all(blobs: Mapping[str, FileBlob | None], commit: str) -> dict[str, ParsedModule | str]:
+def _parse_all(
+    blobs: Mapping[str, FileBlob | None], commit: str
+) -> tuple[dict[str, ParsedModule | str], set[str]]:
+    """Each file parsed, or the reason it is not; and the files refused by a parse limit."""
     parsed: dict[str, ParsedModule | str] = {}
+    refused: set[str] = set()
     for path, blob in blobs.items():
         if blob is None:
             parsed[path] = f"{path}: no such file at {commit[:12]}"
@@ -167,9 +200,11 @@ def _parse_all(blobs: Mapping[str, FileBlob | None], commit: str) -> dict[str, P
             parsed[path] = parse_file(path, blob.blob_id, blob.data)
         except FactsError as exc:
             parsed[path] = str(exc)
+            if isinstance(exc, ParseLimitError):
+                refused.add(path)
         except RecursionError:
             parsed[path] = f"{path}: too deeply nested to parse"
-    return parsed
+    return parsed, refused
 
 
 def check_card(

@@ -17,6 +17,7 @@ from watcher.card import parse_sources, read_card
 from watcher.claims import ClaimKind, Error, build_claim
 from watcher.config import CardConfig, Config, ConfigError, load_config
 from watcher.factcache import FactsCache
+from watcher.facts.limits import configure as configure_limits
 from watcher.history.first import attach_first_commits
 from watcher.orchestrator import CardResult, ClaimResult, check_card
 from watcher.upstream import UpstreamError, UpstreamSpec, default_cache_dir, open_upstream
@@ -86,6 +87,7 @@ def prepare(
     accept replaces, and `broken_snapshot` says why it could not be read.
     """
     config = load_config(config_path)
+    configure_limits(config.limits)
     cards = [config.card(card_id)] if card_id else list(config.cards)
     if upstream_url is not None:
         check_url(upstream_url)

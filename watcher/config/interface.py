@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from watcher.card.tables import StatementRef
 from watcher.errors import WatcherError
+from watcher.facts.limits import ParseLimits
 
 DEFAULT_UPSTREAM_URL = "https://github.com/BerriAI/litellm.git"
 DEFAULT_REF = "main"
@@ -64,6 +65,7 @@ class Config:
     upstreams: Mapping[str, UpstreamConfig]
     cards: tuple[CardConfig, ...]
     github: GitHubConfig
+    limits: ParseLimits = field(default_factory=ParseLimits)
 
     def card(self, card_id: str) -> CardConfig:
         for card in self.cards:

@@ -25,6 +25,7 @@ from watcher.config.interface import (
     GitHubConfig,
     UpstreamConfig,
 )
+from watcher.facts.limits import ParseLimits
 from watcher.upstream.interface import UpstreamError
 from watcher.upstream.urls import check_ref, check_url, redact
 
@@ -34,12 +35,19 @@ _GITHUB_WEB = re.compile(r"https://github\.com/([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?
 # Where permalinks point: a plain https address (no credentials, no query, nothing to escape).
 _WEB_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%/-]*)?")
 
-_TOP_KEYS = {"snapshots": str, "upstreams": list, "cards": list, "github": dict}
+_TOP_KEYS = {
+    "snapshots": str,
+    "upstreams": list,
+    "cards": list,
+    "github": dict,
+    "limits": dict,
+}
 _UPSTREAM_KEYS = {"name": str, "url": str, "ref": str, "web_url": str}
 _CARD_KEYS = {"id": str, "path": str, "upstream": str, "claims": list}
 _CLAIM_COMMON = {"id", "kind", "source"}
 _COVERS_KEYS = {"table": str, "row": str, "column": str}
 _GITHUB_KEYS = {"repository": str, "label": str, "failure_threshold": int}
+_LIMITS_KEYS = {name: int for name in ParseLimits.__dataclass_fields__}
 
 
 def _table(
@@ -210,6 +218,14 @@ def _inside(root: Path, value: str, key: str) -> Path:
     return path
 
 
+def _limits(raw: object) -> ParseLimits:
+    table = _table(raw, "limits", _LIMITS_KEYS, set())
+    for key, value in table.items():
+        if value < 1:
+            raise ConfigError(f"limits.{key}: must be at least 1")
+    return ParseLimits(**table)
+
+
 def load_config(path: Path) -> Config:
     """Parse and validate the whole file; raise ConfigError naming the first bad key."""
     try:
@@ -233,6 +249,7 @@ def load_config(path: Path) -> Config:
             upstreams=MappingProxyType(upstreams),
             cards=_cards(table["cards"], root, upstreams),
             github=_github(table.get("github", {})),
+            limits=_limits(table.get("limits", {})),
         )
     except ConfigError as exc:
         raise ConfigError(f"{path.name}: {exc}") from None

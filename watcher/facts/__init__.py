@@ -103,11 +103,13 @@ PROBES: dict[str, Probe] = {"web-page": _web_page}
 
 
 def parse_file(path: str, blob_id: str, data: bytes) -> ParsedModule:
-    """Parse one file (imports libcst on first use). Not named `parse`: importing the submodule
-    `watcher.facts.parse` would replace a package attribute of that name."""
-    from watcher.facts.parse import parse
+    """Parse one file (imports libcst on first use) within the run's limits: a file that could
+    crash or exhaust the run raises ParseLimitError, a FactsError naming the limit. Not named
+    `parse`: importing the submodule `watcher.facts.parse` would replace a package attribute."""
+    from watcher.facts.limits import current
+    from watcher.facts.sandbox import guarded_parse
 
-    return parse(path, blob_id, data)
+    return guarded_parse(path, blob_id, data, current())
 
 
 def __getattr__(name: str) -> Any:

@@ -137,10 +137,11 @@ class Searched:
 
 @functools.lru_cache(maxsize=64)
 def parse_text(path: str, text: str) -> ParsedModule:
-    """A history walk searches the same candidate versions at many commits: parse each once."""
-    from watcher.facts.parse import parse
+    """A history walk searches the same candidate versions at many commits: parse each once
+    (within the run's parse limits: candidates and scope files are upstream files too)."""
+    from watcher.facts import parse_file
 
-    return parse(path, "", text.encode("utf-8"))
+    return parse_file(path, "", text.encode("utf-8"))
 
 
 # Routes per parsed candidate. Keyed by id(): the entry holds the module, so the id stays its own.

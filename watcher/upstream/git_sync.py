@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     import git
@@ -141,18 +141,39 @@ class GitUpstream(Upstream):
             self._local.add(oid)
         return result
 
-    def _blob(self, oid: str) -> bytes:
+    def _odb(self) -> Any:
         import git
-        from gitdb.util import hex_to_bin
 
         if self._repo is None:
             self._repo = git.Repo(self.path)
             # Missing blobs are fetched by `git cat-file` itself: the same environment as ours.
             self._repo.git.update_environment(**gitcmd.git_env(self.spec.url, self.path))
+        return self._repo.odb
+
+    def _blob(self, oid: str) -> bytes:
+        import git
+        from gitdb.util import hex_to_bin
+
         try:
-            return bytes(self._repo.odb.stream(hex_to_bin(oid)).read())  # type: ignore[no-untyped-call]
+            return bytes(self._odb().stream(hex_to_bin(oid)).read())
         except (ValueError, git.GitCommandError) as exc:
             raise UpstreamError(f"{redact(self.spec.url)}: cannot read blob {oid}: {exc}") from exc
+
+    def sizes(self, commit: str, paths: Sequence[str]) -> Mapping[str, tuple[str, int]]:
+        # In a partial clone `ls-tree -l` would fetch each missing blob on its own to learn its
+        # size; one batch fetch, then the object headers (`cat-file --batch-check`), cost less.
+        import git
+        from gitdb.util import hex_to_bin
+
+        ids = self._blob_ids(commit, paths) if paths else {}
+        self.prefetch(list(ids.values()))
+        try:
+            return {
+                path: (oid, int(self._odb().info(hex_to_bin(oid)).size))
+                for path, oid in ids.items()
+            }
+        except (ValueError, git.GitCommandError) as exc:
+            raise UpstreamError(f"{redact(self.spec.url)}: cannot read blob sizes: {exc}") from exc
 
     def blob_ids(self, commit: str, paths: Sequence[str]) -> Mapping[str, str]:
         return self._blob_ids(commit, paths) if paths else {}

@@ -86,6 +86,11 @@ class Upstream(ABC):
         """Blob id of each path that is a file at `commit`; ideally from trees alone."""
         return {path: blob.blob_id for path, blob in self.read(commit, paths).items() if blob}
 
+    def sizes(self, commit: str, paths: Sequence[str]) -> Mapping[str, tuple[str, int]] | None:
+        """Blob id and size in bytes of each path that is a file at `commit`, read before any blob
+        is (so an oversized file is never loaded); None where this upstream cannot tell."""
+        return None
+
     def prefetch(self, blob_ids: Sequence[str]) -> None:
         """Make these blobs local in one batch, so later reads do not fetch one by one."""
         return None  # without a batch fetch, each read fetches what it needs
