@@ -95,7 +95,26 @@ def test_scenarios_cover_what_the_issue_asks_for() -> None:
         "import_alias",
         "branch_only",
         "no_path",
+        "url_fallback",
     } <= set(SCENARIOS)
+
+
+def test_the_path_a_url_target_takes_leads_and_each_path_says_what_selects_it() -> None:
+    """Both closures of the factory reach the hook; the URL fallback's path is longer (a nested
+    `_relay`), is still found, and comes first because the route passes a string target."""
+    found, _ = search("url_fallback")
+    assert [path[1].callee for path in found.paths] == [
+        "create_route.endpoint_func#2",
+        "create_route.endpoint_func",
+    ]
+    assert found.selectors == (
+        "create_route falls back to endpoint_func#2 in its `except Exception` arm, when its try "
+        "block (if isinstance(target, CustomLogger) / else load_adapter(value=target)) raises; "
+        "the route passes a string (str(url)), the path a URL target takes",
+        "create_route hands out endpoint_func from its try block, when if isinstance(target, "
+        "CustomLogger) / else load_adapter(value=target) succeeds; not for a string target "
+        "(str(url)) that cannot be loaded",
+    )
 
 
 def test_modules_are_read_in_one_batch_per_hop() -> None:

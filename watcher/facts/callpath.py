@@ -224,14 +224,19 @@ def _is_string(node: cst.BaseExpression) -> bool:
 
 
 def _try_summary(tried: Sequence[cst.CSTNode], before: cst.CSTNode) -> str:
-    """What a try block does before a def in it: its `if` tests and calls, briefly."""
+    """What a try block does before a def in it, briefly: its first `if` (with the call its
+    `else` makes), else its first calls."""
     parts: list[str] = []
     for stmt in tried:
         if stmt is before or len(parts) >= 2:
             break
         if isinstance(stmt, cst.If):
-            parts.append(f"if {canonical_code(stmt.test)} ...")
-        elif isinstance(stmt, cst.SimpleStatementLine):
+            text = f"if {canonical_code(stmt.test)}"
+            orelse = stmt.orelse.body if isinstance(stmt.orelse, cst.Else) else None
+            calls = [n for n in walk(orelse) if isinstance(n, cst.Call)] if orelse else []
+            parts = [text + (f" / else {' '.join(code(calls[0]).split())}" if calls else " ...")]
+            break
+        if isinstance(stmt, cst.SimpleStatementLine):
             calls = [n for n in walk(stmt) if isinstance(n, cst.Call)]
             if calls:
                 parts.append(" ".join(code(calls[0]).split()))
