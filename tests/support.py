@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -192,6 +193,9 @@ class Project:
         self.root.mkdir()
         (self.root / "knowledge").mkdir()
         shutil.copy(REPO_ROOT / CARD, self.root / CARD)
+        # The test upstream is litellm before July 2024: its forwarding machinery does not call
+        # the pre-call hook (a test adds the call), and the card says so as its maintainer had it.
+        self.set_pre_call_hook_cell("NO")
         config = (REPO_ROOT / "watcher.toml").read_text(encoding="utf-8")
         config = config.replace(
             'url = "https://github.com/BerriAI/litellm.git"',
@@ -221,6 +225,15 @@ class Project:
     @property
     def snapshot(self) -> Path:
         return self.root / "snapshots" / f"{CARD_ID}.json"
+
+    def set_pre_call_hook_cell(self, word: str) -> None:
+        """Write `word` in the Hook Coverage cell async_pre_call_hook x /anthropic passthrough."""
+        row = re.compile(
+            r"^(\| async_pre_call_hook \(CustomLogger\) \|[^|\n]*\|[^|\n]*\| )[^|\n]*?( \|)$", re.M
+        )
+        text, count = row.subn(lambda m: m.group(1) + word + m.group(2), self.card_text())
+        assert count == 1
+        self.card.write_text(text, encoding="utf-8")
 
     def card_text(self) -> str:
         return self.card.read_text(encoding="utf-8")

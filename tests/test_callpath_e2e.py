@@ -53,7 +53,9 @@ def test_hook_call_on_the_path_is_drift_with_the_path_as_evidence(project: Proje
     assert claim["message"] == (
         "/anthropic/{endpoint:path} (anthropic_proxy_route) reaches proxy_logging_obj.pre_call_hook: "
         "anthropic_proxy_route -> create_pass_through_route -> endpoint_func#2 -> "
-        "pass_through_request -> proxy_logging_obj.pre_call_hook"
+        "pass_through_request -> proxy_logging_obj.pre_call_hook; the card's cell "
+        "Hook Coverage / async_pre_call_hook (CustomLogger) / /anthropic/v1/messages (passthrough) "
+        "says NO"
     )
     hops = [(e["path"], e["line"], e["note"]) for e in claim["evidence"]]
     assert hops == [
