@@ -127,7 +127,8 @@ def _act(
     report.notes.extend(dates.notes)
     target = snapshot_path(config.snapshots_dir, item.card.id)
     kept = sum(1 for r in result.results if r.verdict.status != "pass")
-    recorded = f" (facts of the claims that passed; {kept} kept at the accepted baseline)"
+    others = "kept at the accepted baseline" if item.snapshot else "not recorded (no baseline yet)"
+    recorded = f" (facts of the claims that passed; {kept} {others})"
     recorded = recorded if kept else ""
     if dry_run:
         report.dates_note = (
