@@ -13,6 +13,8 @@ import pytest
 from support import Project
 from test_callpath_e2e import CLAIM, add_hook_in_pass_through_request
 
+from watcher.card.tables import cell_answer
+
 PASSTHROUGH_ROW = (
     "https://github.com/BerriAI/litellm/blob/main/litellm/proxy/pass_through_endpoints/"
     "llm_passthrough_endpoints.py"
@@ -150,3 +152,48 @@ def test_no_call_path_is_an_alias_that_cannot_also_have_a_cell(project: Project)
     code, claim, _ = verify(project, "2026-11-28")
     assert code == 1
     assert claim["message"].endswith("; the claim kind no-call-path says NO")
+
+
+def test_a_cell_that_is_neither_yes_nor_no_is_refused_naming_covers(project: Project) -> None:
+    project.set_pre_call_hook_cell("partial")
+    for command in ("coverage", "verify"):
+        result = project.run(command)
+        assert result.code == 2
+        assert (
+            f"cards[0].claims[5].covers: the cell {CELL} says 'partial'; a call-path claim reads "
+            "YES or NO there (also yes/no, true/false, ✓/✗)"
+        ) in result.err
+
+
+def test_coverage_refuses_a_cell_and_an_explicit_expectation_too(project: Project) -> None:
+    edit_config(
+        project, 'targets = ["proxy_logging_obj', 'reaches = false\ntargets = ["proxy_logging_obj'
+    )
+    result = project.run("coverage")
+    assert result.code == 2
+    assert "cards[0].claims[5].reaches: the card's cell" in result.err
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("YES", True),
+        ("yes", True),
+        ("✓", True),
+        ("✔", True),
+        ("true", True),
+        ("**YES**", True),
+        ("NO", False),
+        ("no", False),
+        ("✗", False),
+        ("✘", False),
+        ("False", False),
+        ("`NO`", False),
+        ("partial", None),
+        ("n/a", None),
+        ("", None),
+        ("maybe", None),
+    ],
+)
+def test_cell_answer_reads_the_spellings_of_yes_and_no(text: str, answer: bool | None) -> None:
+    assert cell_answer(text) is answer

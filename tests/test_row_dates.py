@@ -13,6 +13,8 @@ import pytest
 from support import DOCS_PATH, PASSTHROUGH, ROWS, DocsServer, Page, Project
 from test_callpath_e2e import CLAIM, add_hook_in_pass_through_request
 
+from watcher.actions.card_dates import rows_to_date
+
 NEW_ROUTE = """
 
 @router.api_route("/newprov/{endpoint:path}", methods=["GET", "POST"])
@@ -123,3 +125,20 @@ def test_a_first_run_with_a_drift_records_only_the_claims_that_passed(project: P
     assert snapshot["verified_on"] is None
     assert project.row_dates()["passthrough"] == "2026-04-19"
     assert project.row_dates()["auth"] == "2026-11-28"
+
+
+def test_rows_to_date_holds_a_row_for_any_claim_that_did_not_pass() -> None:
+    passed, held = rows_to_date(
+        [
+            ("a", "row1", "pass"),
+            ("b", "row1", "drift"),
+            ("c", "row2", "pass"),
+            ("d", "row3", "error"),
+            ("e", "row3", "drift"),
+        ]
+    )
+    assert passed == {"row2"}
+    assert [(row.source, row.reason) for row in held] == [
+        ("row1", "b drifted"),
+        ("row3", "d could not be checked; e drifted"),
+    ]
