@@ -7,7 +7,9 @@ watcher the way a user does (its `main()` in-process, or the console script in a
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +40,14 @@ DOCS_PATH = "/docs/proxy/custom_auth"
 DOCS_PAGE = "<html><body><h1>Custom Auth</h1><p>Set <code>custom_auth</code> in general_settings.</p></body></html>"
 CARD = "knowledge/litellm-proxy-authentication-hooks.md"
 CARD_ID = "litellm-proxy-authentication-hooks"
+# The first card's Sources rows, by the name tests use for them.
+ROWS = {
+    "docs": "https://docs.litellm.ai/docs/proxy/custom_auth",
+    "passthrough": f"https://github.com/BerriAI/litellm/blob/main/{PASSTHROUGH}",
+    "auth": f"https://github.com/BerriAI/litellm/blob/main/{AUTH}",
+    "messages": f"https://github.com/BerriAI/litellm/blob/main/{MESSAGES}",
+    "proxy_server": f"https://github.com/BerriAI/litellm/blob/main/{PROXY_SERVER}",
+}
 # The three claims of the first card's two primary sources (issue 2); tests of mechanics use these.
 CORE_CLAIMS = (
     "passthrough-routes-authenticated",
@@ -192,6 +202,9 @@ class Project:
         self.root.mkdir()
         (self.root / "knowledge").mkdir()
         shutil.copy(REPO_ROOT / CARD, self.root / CARD)
+        # The test upstream is litellm before July 2024: its forwarding machinery does not call
+        # the pre-call hook (a test adds the call), and the card says so as its maintainer had it.
+        self.set_pre_call_hook_cell("NO")
         config = (REPO_ROOT / "watcher.toml").read_text(encoding="utf-8")
         config = config.replace(
             'url = "https://github.com/BerriAI/litellm.git"',
@@ -221,6 +234,41 @@ class Project:
     @property
     def snapshot(self) -> Path:
         return self.root / "snapshots" / f"{CARD_ID}.json"
+
+    def set_pre_call_hook_cell(self, word: str) -> None:
+        """Write `word` in the Hook Coverage cell async_pre_call_hook x /anthropic passthrough."""
+        row = re.compile(
+            r"^(\| async_pre_call_hook \(CustomLogger\) \|[^|\n]*\|[^|\n]*\| )[^|\n]*?( \|)$", re.M
+        )
+        text, count = row.subn(lambda m: m.group(1) + word + m.group(2), self.card_text())
+        assert count == 1
+        self.card.write_text(text, encoding="utf-8")
+
+    def row_dates(self) -> dict[str, str]:
+        """The Last Verified date of each Sources row, by its name in ROWS."""
+        from watcher.card import parse_sources
+
+        rows = {row.source: row.last_verified for row in parse_sources(self.card_text(), CARD).rows}
+        return {name: rows[source] for name, source in ROWS.items()}
+
+    def assert_only_failed_rows_held(
+        self, claims: list[dict[str, object]], dates: dict[str, str], snapshot: bytes, day: str
+    ) -> None:
+        """After a run with drifted or errored `claims`: their rows kept `dates` (as before the
+        run) and their baselines in `snapshot`; every other row bound to a claim moved to `day`."""
+        held = {c["source"] for c in claims if c["status"] != "pass"}
+        bound = {c["source"] for c in claims}
+        now = self.row_dates()
+        for name, source in ROWS.items():
+            if source in held:
+                assert now[name] == dates[name], name
+            elif source in bound:
+                assert now[name] == day, name
+        before = json.loads(snapshot)["claims"]
+        after = json.loads(self.snapshot.read_bytes())["claims"]
+        for claim in claims:
+            if claim["status"] != "pass":
+                assert after.get(claim["id"]) == before.get(claim["id"]), claim["id"]
 
     def card_text(self) -> str:
         return self.card.read_text(encoding="utf-8")

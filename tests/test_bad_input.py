@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import AUTH, PASSTHROUGH, Project
+from support import AUTH, PASSTHROUGH, ROWS, Project
 
 
 def replace_in(path: Path, old: str, new: str) -> None:
@@ -130,14 +130,25 @@ def test_unknown_card_is_refused(project: Project) -> None:
 
 
 def error_report(project: Project, *args: str) -> dict[str, object]:
-    card_before = project.card.read_bytes()
+    """A run with errors: the rows of the claims that errored keep their dates (rows whose
+    claims all passed are dated), and no baseline is recorded for an errored claim."""
+    dates_before = project.row_dates()
     result = project.run("verify", "--today", "2026-11-27", "--json", "-", *args)
     assert result.code == 2, (result.out, result.err)
     assert "Traceback" not in result.err
-    assert project.card.read_bytes() == card_before
-    assert not project.snapshot.exists()
     report: dict[str, object] = json.loads(result.out)
     assert report["status"] == "error"
+    claims = report["claims"]
+    assert isinstance(claims, list)
+    failed = {c["id"] for c in claims if c["status"] != "pass"}
+    held = {c["source"] for c in claims if c["status"] != "pass"}
+    dates_after = project.row_dates()
+    for name, source in ROWS.items():
+        if source in held:
+            assert dates_after[name] == dates_before[name], name
+    if project.snapshot.exists():
+        recorded = json.loads(project.snapshot.read_text(encoding="utf-8"))["claims"]
+        assert not failed & set(recorded)
     return report
 
 

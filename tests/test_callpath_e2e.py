@@ -53,7 +53,9 @@ def test_hook_call_on_the_path_is_drift_with_the_path_as_evidence(project: Proje
     assert claim["message"] == (
         "/anthropic/{endpoint:path} (anthropic_proxy_route) reaches proxy_logging_obj.pre_call_hook: "
         "anthropic_proxy_route -> create_pass_through_route -> endpoint_func#2 -> "
-        "pass_through_request -> proxy_logging_obj.pre_call_hook"
+        "pass_through_request -> proxy_logging_obj.pre_call_hook; the card's cell "
+        "Hook Coverage / async_pre_call_hook (CustomLogger) / /anthropic/v1/messages (passthrough) "
+        "says NO"
     )
     hops = [(e["path"], e["line"], e["note"]) for e in claim["evidence"]]
     assert hops == [
@@ -83,9 +85,12 @@ def test_hook_call_on_the_path_is_drift_with_the_path_as_evidence(project: Proje
     assert claim["evidence"][4]["permalink"] == (
         f"https://github.com/BerriAI/litellm/blob/{commit}/{MACHINERY}#L52"
     )
-    # A drift anywhere in the card leaves every date and the snapshot alone.
-    assert project.card.read_bytes() == card
-    assert project.snapshot.read_bytes() == snapshot
+    # The drift holds back its own row only; the snapshot keeps the claim's accepted baseline.
+    assert project.card.read_bytes() != card
+    assert project.row_dates()["passthrough"] == "2026-11-27"
+    assert project.row_dates()["auth"] == "2026-11-28"
+    before, after = json.loads(snapshot), json.loads(project.snapshot.read_bytes())
+    assert after["claims"][CLAIM] == before["claims"][CLAIM]
 
 
 def test_hook_in_a_helper_module_under_a_branch_is_drift(project: Project) -> None:

@@ -154,7 +154,9 @@ def test_nothing_changed_means_no_commit(project: Project, remote: Remote) -> No
     assert git(project.root, "rev-parse", "HEAD") == head
 
 
-def test_drift_writes_nothing_so_commits_nothing(project: Project, remote: Remote) -> None:
+def test_a_drift_commits_the_rows_that_passed_and_names_the_held_one(
+    project: Project, remote: Remote
+) -> None:
     text = project.upstream.read(PASSTHROUGH)
     cohere = text.index("async def cohere_proxy_route(")
     tail = text[cohere:].replace(
@@ -166,8 +168,15 @@ def test_drift_writes_nothing_so_commits_nothing(project: Project, remote: Remot
     head = git(project.root, "rev-parse", "HEAD")
     code, out, err = run(project, "--commit", "--push")
     assert code == 1, out + err
-    assert "nothing changed; nothing committed" in out
-    assert git(project.root, "rev-parse", "HEAD") == head == remote.head()
+    assert git(project.root, "rev-parse", "HEAD") == remote.head() != head
+    assert sorted(changed_files(project.root)) == [CARD, f"snapshots/{CARD_ID}.json"]
+    message = git(project.root, "log", "-1", "--format=%B")
+    assert message.startswith(f"watcher: verified part of {CARD_ID} at ")
+    assert "- passthrough-routes-authenticated: drift" in message
+    assert (
+        f"Not dated:\n- https://github.com/BerriAI/litellm/blob/main/{PASSTHROUGH}: "
+        "passthrough-routes-authenticated drifted"
+    ) in message
 
 
 def test_push_as_the_actions_bot(project: Project, remote: Remote, tmp_path: Path) -> None:

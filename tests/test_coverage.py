@@ -78,7 +78,7 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == (
-        "litellm-proxy-authentication-hooks: 5 of 21 table statements machine-checked; "
+        "litellm-proxy-authentication-hooks: 5 of 22 table statements machine-checked; "
         "5 of 5 Sources rows bound to claims"
     )
     assert (
@@ -90,7 +90,7 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
         "    custom_auth (general_settings) / /v1/messages (beta): YES  <- custom-auth-dispatch-order, "
         "custom-auth-loaded-from-config, messages-endpoint-authenticated"
     ) in lines
-    assert sum("not machine-checked" in line for line in lines) == 16
+    assert sum("not machine-checked" in line for line in lines) == 17
     assert "  Sources" in lines
     assert (
         "    https://github.com/BerriAI/litellm/blob/main/litellm/proxy/proxy_server.py "
@@ -104,7 +104,7 @@ def test_coverage_json(project: Project) -> None:
     entries = json.loads(result.out)["coverage"]
     statements = [e for e in entries if e["kind"] == "statement"]
     sources = [e for e in entries if e["kind"] == "source"]
-    assert len(statements) == 21 and len(sources) == 5
+    assert len(statements) == 22 and len(sources) == 5
     hook = next(
         e
         for e in statements
@@ -130,7 +130,7 @@ def test_verify_report_has_a_coverage_section_with_statuses(project: Project) ->
     entries = json.loads(result.out)["coverage"]
     checked = [e for e in entries if e["machine_checked"]]
     assert all(c["status"] == "pass" for e in checked for c in e["claims"])
-    assert "  coverage  5 of 21 table statements machine-checked" in result.err
+    assert "  coverage  5 of 22 table statements machine-checked" in result.err
     assert "(details: watcher coverage)" in result.err  # one line in verify's summary
     hook = next(
         e

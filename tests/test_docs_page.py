@@ -149,7 +149,10 @@ def test_verify_end_to_end_docs_page_changes(project: Project, docs: DocsServer)
     docs_claim_report = next(c for c in report["claims"] if c["id"] == "custom-auth-docs-page")
     assert docs_claim_report["status"] == "drift"
     assert docs_claim_report["evidence"][0]["permalink"] == docs.url()
-    assert project.card.read_bytes() == card  # a drift anywhere leaves every date alone
+    assert project.card.read_bytes() != card
+    dates = project.row_dates()  # only the drifted page's row keeps its date
+    assert dates.pop("docs") == "2026-11-27"
+    assert set(dates.values()) == {"2026-11-28"}
 
 
 def test_verify_end_to_end_docs_server_down_is_an_error(project: Project, docs: DocsServer) -> None:

@@ -13,6 +13,7 @@ from support import (
     MESSAGES,
     PASSTHROUGH,
     PROXY_SERVER,
+    ROWS,
     Project,
     git,
 )
@@ -108,7 +109,7 @@ def test_json_report_shape_on_stdout_only(project: Project) -> None:
     assert "PASS" in result.err  # the human summary went to stderr
 
 
-def test_dropping_an_auth_dependency_is_drift_and_touches_nothing(project: Project) -> None:
+def test_dropping_an_auth_dependency_is_drift_and_holds_back_its_row_only(project: Project) -> None:
     assert project.run("verify", "--today", TODAY).code == 0
     card, snapshot = project.card.read_bytes(), project.snapshot.read_bytes()
     text = project.upstream.read(PASSTHROUGH)
@@ -128,11 +129,21 @@ def test_dropping_an_auth_dependency_is_drift_and_touches_nothing(project: Proje
     assert routes["status"] == "drift"
     assert f"/cohere/{{endpoint:path}} in {PASSTHROUGH}:50 (none)" in routes["message"]
     assert routes["evidence"][0]["line"] == 50
-    assert project.card.read_bytes() == card
-    assert project.snapshot.read_bytes() == snapshot
+    # The drifted claim's row keeps its date; rows whose claims all passed are dated.
+    assert project.card.read_bytes() != card
+    dates = project.row_dates()
+    assert dates.pop("passthrough") == TODAY
+    assert set(dates.values()) == {"2026-12-01"}
+    assert report["cards"][0]["not_dated"] == [
+        {"source": ROWS["passthrough"], "reason": "passthrough-routes-authenticated drifted"}
+    ]
+    # The snapshot keeps the drifted claim's accepted baseline (and the commit it was taken at).
+    before, after = json.loads(snapshot), json.loads(project.snapshot.read_bytes())
+    assert after["claims"] == before["claims"]  # the claims that passed have the same facts
+    assert after["upstream"] == before["upstream"]
 
 
-def test_reordering_the_dispatch_is_drift_and_touches_nothing(project: Project) -> None:
+def test_reordering_the_dispatch_is_drift_and_holds_back_its_row_only(project: Project) -> None:
     assert project.run("verify", "--today", TODAY).code == 0
     card, snapshot = project.card.read_bytes(), project.snapshot.read_bytes()
     text = project.upstream.read(AUTH)
@@ -154,9 +165,18 @@ def test_reordering_the_dispatch_is_drift_and_touches_nothing(project: Project) 
         r"DRIFT\s+custom-auth-dispatch-order\s+branch order is user_custom_auth -> enterprise_custom_auth",
         result.out,
     )
-    assert "not moved" in result.out
-    assert project.card.read_bytes() == card
-    assert project.snapshot.read_bytes() == snapshot
+    assert (
+        f"  held   {ROWS['auth']}: not dated (custom-auth-dispatch-order drifted)\n" in result.out
+    )
+    assert project.row_dates()["auth"] == TODAY
+    assert project.row_dates()["passthrough"] == "2026-12-01"
+    # The accepted dispatch stays the baseline until a person accepts the new one.
+    before, after = json.loads(snapshot), json.loads(project.snapshot.read_bytes())
+    assert (
+        after["claims"]["custom-auth-dispatch-order"]
+        == before["claims"]["custom-auth-dispatch-order"]
+    )
+    assert project.card.read_bytes() != card
 
 
 def test_comments_formatting_and_a_move_into_a_helper_are_not_drift(project: Project) -> None:

@@ -238,7 +238,11 @@ def test_drift_becomes_warnings_on_the_card_row_and_a_summary_table(
     assert "| ⚠️ DRIFT | `passthrough-routes-authenticated` | 1 of 8 routes" in summary
     assert "| ✅ PASS | `anthropic-passthrough-route` |" in summary
     assert "(https://github.com/BerriAI/litellm/blob/" in summary  # evidence permalinks
-    assert "- Dates: not moved: 1 claim\\(s\\) drifted" in summary
+    # The drift holds back its own row only: the user_api_key_auth row is dated.
+    assert (
+        "- Last Verified https://github.com/BerriAI/litellm/blob/main/litellm/proxy/auth/user\\_api\\_key\\_auth.py: 2026-04-19 → "
+        in summary
+    )
 
 
 def test_errors_become_error_annotations_and_the_run_is_exit_2(

@@ -1,4 +1,4 @@
-"""Move Last Verified dates: only rows whose every claim passed, only when the whole card verified."""
+"""Move Last Verified dates: a Sources row is dated when every claim bound to it passed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from watcher.actions.atomic import Planned, WriteError, write_atomic
 from watcher.card import CardError, SourceRow, parse_sources, read_card, set_last_verified
@@ -20,6 +21,35 @@ class DateChange:
     old: str
     new: str
     line: int
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    """A Sources row whose date stays: the claims bound to it that did not pass."""
+
+    source: str
+    claims: tuple[tuple[str, str], ...]  # (claim id, status: drift | error)
+
+    WHY: ClassVar[dict[str, str]] = {"drift": "drifted", "error": "could not be checked"}
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(f"{claim} {self.WHY.get(status, status)}" for claim, status in self.claims)
+
+
+def rows_to_date(verdicts: Iterable[tuple[str, str, str]]) -> tuple[set[str], list[HeldRow]]:
+    """From (claim id, Sources row, status) of every claim: the rows whose claims all passed, and
+    the rows held back with the claims that hold them (in the order the claims came)."""
+    bound: dict[str, list[tuple[str, str]]] = {}
+    for claim, source, status in verdicts:
+        bound.setdefault(source, []).append((claim, status))
+    passed = {source for source, claims in bound.items() if all(s == "pass" for _, s in claims)}
+    held = [
+        HeldRow(source, tuple((c, s) for c, s in claims if s != "pass"))
+        for source, claims in bound.items()
+        if source not in passed
+    ]
+    return passed, held
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from watcher.actions import coverage as coverage_report
-from watcher.actions.card_dates import DateChange
+from watcher.actions.card_dates import DateChange, HeldRow
 from watcher.card.coverage import CardCoverage
 from watcher.claims import Evidence
 from watcher.history.interface import CommitRef, FirstChange
@@ -44,6 +44,8 @@ class CardReport:
     web_url: str | None
     dates: list[DateChange] = field(default_factory=list)
     dates_note: str = ""
+    held: list[HeldRow] = field(default_factory=list)  # rows not dated, and the claims why
+    wrote: bool = False  # this run wrote the card's dates or its snapshot
     unchecked: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     write_error: str | None = None  # the verdicts stand, but the card or snapshot was not saved
@@ -189,6 +191,7 @@ def to_json(reports: list[CardReport]) -> dict[str, Any]:
                 "upstream": {"url": report.url, "ref": report.ref, "commit": report.result.commit},
                 "dates": [{"source": d.source, "from": d.old, "to": d.new} for d in report.dates],
                 "dates_note": report.dates_note,
+                "not_dated": [{"source": row.source, "reason": row.reason} for row in report.held],
                 "not_machine_checked": report.unchecked,
                 "parsed": list(report.result.parsed),
                 "notes": report.notes,
@@ -235,6 +238,8 @@ def console(reports: list[CardReport]) -> str:
             lines.append(f"  date   {date.source}: {date.old} -> {date.new}")
         if report.dates_note:
             lines.append(f"  dates  {report.dates_note}")
+        for row in report.held:
+            lines.append(f"  held   {row.source}: not dated ({row.reason})")
         for source in report.unchecked:
             lines.append(f"  note   not machine-checked (no claim): {source}")
         for note in report.notes:

@@ -40,7 +40,8 @@ def commit_message(reports: Sequence[CardReport], cards: Sequence[str]) -> str:
     saved = [report for report in reports if report.result.card.id in cards]
     if len(saved) == 1:
         only = saved[0].result
-        subject = f"watcher: verified {only.card.id} at {(only.commit or '?')[:12]} [skip ci]"
+        what = "verified" if only.status == "verified" else "verified part of"
+        subject = f"watcher: {what} {only.card.id} at {(only.commit or '?')[:12]} [skip ci]"
     else:
         names = ", ".join(report.result.card.id for report in saved) or "no card"
         subject = f"watcher: verified {len(saved)} cards: {names} [skip ci]"
@@ -55,6 +56,8 @@ def commit_message(reports: Sequence[CardReport], cards: Sequence[str]) -> str:
         ]
         if report.dates:
             body += ["Last Verified:", *(f"- {d.source}: {d.old} -> {d.new}" for d in report.dates)]
+        if report.held:
+            body += ["Not dated:", *(f"- {row.source}: {row.reason}" for row in report.held)]
         body.append("")
     return printable("\n".join([subject, "", *body]).rstrip() + "\n")
 
@@ -72,7 +75,7 @@ def save(
     sha: str | None = None
     try:
         project = ProjectRepo(root)
-        cards = [report.result.card.id for report in reports if report.result.status == "verified"]
+        cards = [report.result.card.id for report in reports if report.wrote]
         sha = project.commit(written, commit_message(reports, cards))
         if sha is None:
             say("nothing changed; nothing committed")

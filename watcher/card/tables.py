@@ -13,10 +13,22 @@ from dataclasses import dataclass
 
 from watcher.card.sources import DATE_COLUMN, pipe_cells
 
-VERDICT_WORDS = {"yes", "no", "partial", "partly", "n/a", "-", "?", "✓", "✔", "✗", "✘", "x"}
+VERDICT_WORDS = {
+    *("yes", "no", "true", "false", "partial", "partly", "n/a", "-", "?"),
+    *("✓", "✔", "✗", "✘", "x"),
+}
 _HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 _DELIMITER = re.compile(r"^\s*:?-+:?\s*$")  # GFM: one hyphen is enough
+# A cell a claim can read as its expected answer: YES or NO, however it is spelled.
+_AFFIRMATIVE = {"yes", "y", "true", "✓", "✔"}
+_NEGATIVE = {"no", "n", "false", "✗", "✘"}
+
+
+def cell_answer(text: str) -> bool | None:
+    """YES -> True, NO -> False (also yes/no, true/false, ✓/✗, in bold or code); else None."""
+    word = text.strip("`*_ ").lower()
+    return True if word in _AFFIRMATIVE else False if word in _NEGATIVE else None
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,16 @@ def covers(claim: StatementRef, statement: StatementRef) -> bool:
         and claim.row == statement.row
         and claim.column in ("", statement.column)
     )
+
+
+def cell_text(tables: list[CardTable], ref: StatementRef) -> str | None:
+    """The text of the one cell `ref` names in a matrix table (None: a row, or not a matrix)."""
+    table = next((t for t in tables if t.name == ref.table and not t.is_sources), None)
+    row = table.row(ref.row) if table is not None else None
+    if table is None or row is None or not ref.column or not table.is_matrix:
+        return None
+    index = table.header.index(ref.column) if ref.column in table.header else -1
+    return row.cells[index] if 0 < index < len(row.cells) else None
 
 
 def ref_problem(tables: list[CardTable], ref: StatementRef) -> tuple[str, str] | None:

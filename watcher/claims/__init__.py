@@ -23,6 +23,7 @@ from watcher.claims.interface import (
 
 KINDS = (
     assigned_from.AssignedFrom,
+    call_path.CallPathClaim,
     call_path.NoCallPath,
     dispatch_unchanged.DispatchUnchanged,
     docs_page.DocsPage,

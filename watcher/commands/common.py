@@ -219,6 +219,32 @@ def next_snapshot(
     )
 
 
+def verified_snapshot(item: PreparedCard, result: CardResult, today: str) -> Snapshot | None:
+    """What a verify run records: the facts of the claims that passed. When every claim passed,
+    the snapshot moves to this run's commit and blobs, dated `verified_on`. Otherwise the claims
+    that did not pass keep their accepted baseline, and so do the commit and blobs (where their
+    drift is measured from: `bisect` and `history` start there). None: no claim passed."""
+    passed = {r.claim.id: r.facts for r in result.results if r.verdict.status == "pass"}
+    if not passed:
+        return None
+    previous = item.snapshot
+    accepted_on = previous.accepted_on if previous else None
+    if len(passed) == len(result.results) or previous is None:
+        return next_snapshot(
+            item,
+            result,
+            passed,
+            verified_on=today if len(passed) == len(result.results) else None,
+            accepted_on=accepted_on,
+        )
+    kept = {
+        r.claim.id: previous.claims[r.claim.id]
+        for r in result.results
+        if r.claim.id not in passed and r.claim.id in previous.claims
+    }
+    return dataclasses.replace(previous, claims={**kept, **passed})
+
+
 def stderr_line(stderr: TextIO) -> Callable[[str], None]:
     """A `say` for progress and waiting notes: one line on stderr. One line for sure: these
     carry upstream and git text, and a line break in it could start a workflow command."""

@@ -1,4 +1,4 @@
-"""`watcher verify`: check every claim, then move dates and snapshots only for verified cards."""
+"""`watcher verify`: check every claim, then date the Sources rows whose claims all passed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, TextIO
 # load when a run uses them: the daily no-change run is mostly interpreter start-up.
 from watcher.actions import summary
 from watcher.actions.atomic import write_atomic, write_together
-from watcher.actions.card_dates import plan_dates, planned_card
+from watcher.actions.card_dates import plan_dates, planned_card, rows_to_date
 from watcher.actions.report import (
     CardReport,
     console,
@@ -29,10 +29,10 @@ from watcher.commands.common import (
     add_common,
     cache_dir_or,
     check_all,
-    next_snapshot,
     prepare,
     stderr_line,
     today_or,
+    verified_snapshot,
 )
 from watcher.commands.run_lock import DEFAULT_WAIT_SECONDS, run_lock
 from watcher.config import Config, ConfigError
@@ -40,7 +40,7 @@ from watcher.errors import WatcherError
 from watcher.github.settings import github_settings
 from watcher.orchestrator import CardResult
 
-HELP = "check every claim against upstream; move dates only when the card verified"
+HELP = "check every claim against upstream; date the Sources rows whose claims all passed"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -111,26 +111,29 @@ def _act(
     report = CardReport(
         result, item.spec.url, item.spec.ref, item.web_url, unchecked=item.unchecked()
     )
-    if result.status != "verified":
+    # A row is dated when every claim bound to it passed; the others keep their date, and say why.
+    vouched, report.held = rows_to_date(
+        (r.claim.id, r.claim.config.source, r.verdict.status) for r in result.results
+    )
+    snapshot = verified_snapshot(item, result, today)
+    if snapshot is None:
         counts = sum(1 for r in result.results if r.verdict.status == result.status)
         why = "drifted" if result.status == "drift" else "could not be verified"
         report.dates_note = f"not moved: {counts} claim(s) {why}; card and snapshot untouched"
         return report
-    vouched = {claim.config.source for claim in item.claims}
     dates = plan_dates(item.card.path, vouched, today)
     changes = dates.changes
     report.dates = changes
     report.notes.extend(dates.notes)
-    snapshot = next_snapshot(
-        item,
-        result,
-        {r.claim.id: r.facts for r in result.results},
-        verified_on=today,
-        accepted_on=item.snapshot.accepted_on if item.snapshot else None,
-    )
     target = snapshot_path(config.snapshots_dir, item.card.id)
+    kept = sum(1 for r in result.results if r.verdict.status != "pass")
+    others = "kept at the accepted baseline" if item.snapshot else "not recorded (no baseline yet)"
+    recorded = f" (facts of the claims that passed; {kept} {others})"
+    recorded = recorded if kept else ""
     if dry_run:
-        report.dates_note = f"dry run: would move {len(changes)} date(s) and write {target}"
+        report.dates_note = (
+            f"dry run: would move {len(changes)} date(s) and write {target}{recorded}"
+        )
         return report
     group = [planned_card(item.card.path, dates.text, dates.before, changes)] if changes else []
     group.append(planned_snapshot(config.snapshots_dir, snapshot))
@@ -143,7 +146,8 @@ def _act(
         report.write_error = str(exc)
         return report
     written.extend(planned.path for planned in group)
-    report.dates_note = f"moved {len(changes)} date(s); snapshot {target.name} updated"
+    report.wrote = True
+    report.dates_note = f"moved {len(changes)} date(s); snapshot {target.name} updated{recorded}"
     return report
 
 

@@ -39,6 +39,9 @@ class ClaimConfig:
     params: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     # The card's table statements this claim checks (watcher.toml `covers`), for coverage reports.
     covers: tuple[StatementRef, ...] = ()
+    # The text of each verdict cell (a cell of a YES/NO table) among `covers`, as the card has it
+    # now: a claim bound to exactly one such cell reads its expected answer from it.
+    cells: tuple[tuple[StatementRef, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from watcher.card import CardError, parse_sources, read_card
-from watcher.card.tables import CardTable, StatementRef, parse_tables, ref_problem
+from watcher.card.tables import CardTable, StatementRef, cell_text, parse_tables, ref_problem
 from watcher.config.interface import (
     DEFAULT_REF,
     DEFAULT_UPSTREAM_URL,
@@ -147,8 +147,9 @@ def _claim(
         _covers(item["covers"], f"{where}.covers", tables, card_where) if "covers" in item else ()
     )
     params = {k: v for k, v in item.items() if k not in _CLAIM_COMMON and k != "covers"}
+    cells = tuple((ref, text) for ref in covers if (text := cell_text(tables, ref)) is not None)
     return ClaimConfig(
-        item["id"], item["kind"], item["source"], where, MappingProxyType(params), covers
+        item["id"], item["kind"], item["source"], where, MappingProxyType(params), covers, cells
     )
 
 

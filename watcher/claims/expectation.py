@@ -1,0 +1,52 @@
+"""Where a claim's expected answer comes from: the card's YES/NO cell, or watcher.toml. Never both.
+
+The card is the expectation (README, "Two rules for every claim"): a claim bound to exactly one
+verdict cell reads YES or NO from it, so correcting the card and running `watcher accept`
+resolves a drift. A claim bound to no such cell (or to several) states it in watcher.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from watcher.card.tables import cell_answer
+from watcher.claims.interface import ClaimConfigError
+from watcher.config import ClaimConfig
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The answer a claim must find, and where it was read (for messages and evidence)."""
+
+    answer: bool
+    origin: str  # "the card's cell Hook Coverage / ..." or "watcher.toml (reaches = false)"
+
+    @property
+    def word(self) -> str:
+        return "YES" if self.answer else "NO"
+
+
+def expectation(config: ClaimConfig, key: str, explicit: object) -> Expectation:
+    """The claim's expectation: its one verdict cell, else the explicit `key` in watcher.toml."""
+    if len(config.cells) == 1:
+        ref, text = config.cells[0]
+        if explicit is not None:
+            raise ClaimConfigError(
+                f"{config.where}.{key}: the card's cell {ref} ({text.strip()}) already states "
+                f"what this claim must find; remove `{key}` (edit the cell to change it)"
+            )
+        answer = cell_answer(text)
+        if answer is None:
+            raise ClaimConfigError(
+                f"{config.where}.covers: the cell {ref} says {text.strip()!r}; a {config.kind} "
+                "claim reads YES or NO there (also yes/no, true/false, ✓/✗)"
+            )
+        return Expectation(answer, f"the card's cell {ref}")
+    if explicit is None:
+        cells = f"{len(config.cells)} YES/NO cells" if config.cells else "no YES/NO cell"
+        raise ClaimConfigError(
+            f"{config.where}.{key}: missing (the claim covers {cells} of the card; cover exactly "
+            f"one cell or set {key} = true/false)"
+        )
+    assert isinstance(explicit, bool)
+    return Expectation(explicit, f"watcher.toml ({key} = {str(explicit).lower()})")
