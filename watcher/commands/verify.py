@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ParamSpec, TextIO
 
 # Only what every run needs is imported here; GitHub (httpx, jinja2) and git commits (GitPython)
 # load when a run uses them: the daily no-change run is mostly interpreter start-up.
@@ -39,6 +41,8 @@ from watcher.config import Config, ConfigError
 from watcher.errors import WatcherError
 from watcher.github.settings import github_settings
 from watcher.orchestrator import CardResult
+
+P = ParamSpec("P")
 
 HELP = "check every claim against upstream; date the Sources rows whose claims all passed"
 
@@ -151,6 +155,25 @@ def _act(
     return report
 
 
+def _leaves_a_report(verify: Callable[P, int]) -> Callable[P, int]:
+    """The Action uploads the report whatever the outcome: a run that stopped early still leaves
+    one at `--json PATH`, in the documented shape (`-` gets its document from the CLI)."""
+
+    @functools.wraps(verify)
+    def run(*args: P.args, **kwargs: P.kwargs) -> int:
+        try:
+            return verify(*args, **kwargs)
+        except WatcherError as exc:
+            json_out = kwargs.get("json_out")
+            if isinstance(json_out, str) and json_out and json_out != "-":
+                with suppress(WatcherError):
+                    write_atomic(Path(json_out), json_text(error_document(str(exc))))
+            raise
+
+    return run
+
+
+@_leaves_a_report
 def run(
     *,
     config_path: Path,
@@ -167,49 +190,6 @@ def run(
     commit: bool = False,
     push: bool = False,
     lock_wait: float = DEFAULT_WAIT_SECONDS,
-) -> int:
-    try:
-        return _run(
-            config_path=config_path,
-            card=card,
-            upstream_url=upstream_url,
-            ref=ref,
-            cache_dir=cache_dir,
-            today=today,
-            dry_run=dry_run,
-            no_issues=no_issues,
-            json_out=json_out,
-            stdout=stdout,
-            stderr=stderr,
-            commit=commit,
-            push=push,
-            lock_wait=lock_wait,
-        )
-    except WatcherError as exc:
-        # The Action uploads the report whatever the outcome: a run that stopped early still
-        # leaves one, in the documented shape (`-` gets its document from the CLI).
-        if json_out and json_out != "-":
-            with suppress(WatcherError):
-                write_atomic(Path(json_out), json_text(error_document(str(exc))))
-        raise
-
-
-def _run(
-    *,
-    config_path: Path,
-    card: str | None,
-    upstream_url: str | None,
-    ref: str | None,
-    cache_dir: str | None,
-    today: str | None,
-    dry_run: bool,
-    no_issues: bool,
-    json_out: str | None,
-    stdout: TextIO,
-    stderr: TextIO,
-    commit: bool,
-    push: bool,
-    lock_wait: float,
 ) -> int:
     day = today_or(today)
     if push and not commit:
