@@ -153,3 +153,30 @@ def test_a_full_commit_id_outside_the_fetched_branch_is_fetched_on_demand(
         assert up.rev_parse(side) == side  # not in the single-branch clone until asked for
         with pytest.raises(UpstreamError, match="is not a commit in"):
             up.rev_parse("0" * 40)
+
+
+def test_directory_listings_follow_the_tree_and_are_reused_while_it_is_unchanged(
+    upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = "litellm/proxy/pass_through_endpoints"
+    first = git(upstream.path, "rev-parse", "HEAD")
+    docs = upstream.commit({"README.md": "docs only\n"}, "docs")
+    added = upstream.commit({f"{package}/bedrock.py": "x = 1\n"}, "a module")
+    trace = tmp_path / "trace.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    with open_upstream(UpstreamSpec(upstream.url, "main"), tmp_path / "cache") as up:
+        trace.write_text("")
+        listings = [
+            sorted(up.list_files(commit, ".py", package)) for commit in (first, docs, added)
+        ]
+        assert up.list_files(added, ".py", "no/such/dir") == {}
+    assert (
+        listings[0]
+        == listings[1]
+        == sorted(path for path in listings[2] if not path.endswith("bedrock.py"))
+    )
+    assert f"{package}/bedrock.py" in listings[2]
+    ls_trees = [
+        line for line in trace.read_text().splitlines() if '"ls-tree"' in line and '"start"' in line
+    ]
+    assert len(ls_trees) == 3  # the first tree, the changed tree, the missing directory

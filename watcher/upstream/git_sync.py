@@ -66,6 +66,9 @@ class GitUpstream(Upstream):
         self._commit: str | None = None
         # Blob ids this handle fetched or read: known local, so a later read does not fetch them.
         self._local: set[str] = set()
+        # Directory listings by the directory's tree id: a history walk lists the same package
+        # at hundreds of commits, and it changed at few of them.
+        self._listings: dict[tuple[str, str], dict[str, str]] = {}
 
     def _call(self, *args: str) -> subprocess.CompletedProcess[str]:
         return gitcmd.run(args, url=self.spec.url, cwd=self.path, git_dir=self.path)
@@ -248,7 +251,11 @@ class GitUpstream(Upstream):
         return done.stdout.strip() or None
 
     def list_files(self, commit: str, suffix: str, under: str = "") -> Mapping[str, str]:
-        scope = ["--", under.rstrip("/") + "/"] if under else []
+        directory = under.strip("/")
+        tree = self._tree_id(commit, directory) if directory else None
+        if tree is not None and (tree, suffix) in self._listings:
+            return dict(self._listings[(tree, suffix)])
+        scope = ["--", directory + "/"] if directory else []
         out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, *scope)
         files: dict[str, str] = {}
         for entry in filter(None, out.split("\0")):
@@ -256,7 +263,25 @@ class GitUpstream(Upstream):
             _mode, kind, oid = meta.split()
             if kind == "blob" and path.endswith(suffix):
                 files[path] = oid
+        if tree is not None:
+            self._listings[(tree, suffix)] = dict(files)
         return files
+
+    def _tree_id(self, commit: str, directory: str) -> str | None:
+        """The tree object of `commit:directory`, from the long-lived `git cat-file` process (a
+        blobless clone has every tree locally: nothing is fetched). None: no such directory, or a
+        name the batch protocol cannot carry (the listing is then made the plain way)."""
+        if "\n" in directory or not _FULL_SHA.fullmatch(commit):
+            return None
+        self._odb()  # the repository handle, with watcher's git environment
+        assert self._repo is not None
+        try:
+            oid, kind, _size = self._repo.git.get_object_header(f"{commit}:{directory}")
+        except ValueError:
+            return None
+        # GitPython hands back the header's words as bytes, whatever its annotations say.
+        text = [v.decode() if isinstance(v, bytes) else str(v) for v in (oid, kind)]
+        return text[0] if text[1] == "tree" else None
 
     def commit_info(self, commit: str) -> CommitInfo:
         out = self._git("show", "-s", "--format=%H%x00%cs%x00%s", commit)
