@@ -167,3 +167,24 @@ def test_the_entry_function_gone_from_everywhere_is_an_error(project: Project) -
     assert dispatch["status"] == "error"
     assert "entry point user_api_key_auth() not found" in dispatch["message"]
     assert "not found elsewhere (searched" in dispatch["message"]
+
+
+def test_a_history_walk_notes_a_route_gone_from_the_scope_without_searching_the_tree(
+    project: Project,
+) -> None:
+    """At commits older than the baseline most "gone" routes are not born yet: a walk that
+    searched the tree at every commit spent minutes parsing candidates. verify still searches."""
+    assert project.run("verify", "--today", TODAY).code == 0
+    start = json.loads(project.snapshot.read_text(encoding="utf-8"))["upstream"]["commit"]
+    remaining, _ = split_anthropic(project.upstream.read(PASSTHROUGH))
+    project.upstream.commit({PASSTHROUGH: remaining}, "remove /anthropic")
+    walked = project.run("history", "--since", start, "--json", "-")
+    assert walked.code == 0, walked.err
+    (entry,) = json.loads(walked.out)["cards"][0]["commits"]
+    routes = next(c for c in entry["claims"] if c["id"] == "passthrough-routes-authenticated")
+    assert (
+        "not in the scope: /anthropic/{endpoint:path} (not searched for in a history walk)"
+        in routes["message"]
+    )
+    _, found = claims(project)
+    assert "not found elsewhere (searched" in found["passthrough-routes-authenticated"]["message"]

@@ -62,10 +62,18 @@ class RunTree:
     """The upstream tree at this run's commit: batched reads, each path parsed at most once."""
 
     def __init__(
-        self, upstream: Upstream, commit: str, known_ids: Mapping[str, str | None] | None = None
+        self,
+        upstream: Upstream,
+        commit: str,
+        known_ids: Mapping[str, str | None] | None = None,
+        relocation_searches: bool = True,
     ) -> None:
         self.upstream = upstream
         self.commit = commit
+        # Whether a claim may search the tree for a route that left its scope since the baseline.
+        # A history walk says no: at commits older than the baseline most such routes are not born
+        # yet, and a search per commit (dozens of candidate files each) dominated the walk.
+        self.relocation_searches = relocation_searches
         self.blobs: dict[str, FileBlob | None] = {}
         # Blob id per path (None: no such file), from trees alone; `known_ids` saves the lookup.
         self.ids: dict[str, str | None] = dict(known_ids or {})

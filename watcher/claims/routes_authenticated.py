@@ -164,6 +164,9 @@ class RoutesAuthenticated(ClaimKind):
         """Routes no longer in scope: (notes, problems, evidence) after a search of the tree."""
         if not gone:
             return [], [], ()
+        if not getattr(tree, "relocation_searches", True):
+            paths = ", ".join(sorted({str(r.get("path", "")) for _, r in gone}))
+            return [f"not in the scope: {paths} (not searched for in a history walk)"], [], ()
         sought = list(
             dict.fromkeys((str(r.get("path", "")), str(r.get("handler", ""))) for _, r in gone)
         )

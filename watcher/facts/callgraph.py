@@ -18,7 +18,7 @@ import libcst as cst
 
 from watcher.facts.callsites import FunctionBody, scan_function
 from watcher.facts.interface import SourceTree
-from watcher.facts.parse import ParsedModule, dotted
+from watcher.facts.parse import ParsedModule, dotted, statements
 from watcher.facts.symbols import absolute, instances, module_file, module_name, nested_def_line
 
 MAX_REEXPORTS = 4
@@ -152,15 +152,35 @@ class CallGraph:
         imports = self.loaded[node.path].imports
         if head in {"self", "cls"}:
             return [Lookup(node.path, f"{info.cls}.{rest}")] if info.cls and rest else []
+        if rest and (made := self._local_instance(node, head)):
+            # `x = ProxyBaseLLMRequestProcessing(data=data)` then `await x.method(...)`.
+            raw = f"{made}.{rest}"
+            head = made.partition(".")[0]
         if head not in imports.names:
             return [Lookup(node.path, raw)]
-        origin = absolute(imports.resolve(call.func), node.path)
+        origin = absolute(imports.resolve_name(raw), node.path)
         located = module_file(origin, self.files)
         if located is None and self._ours(origin):
             self._incomplete(
                 f"{node.path}: {node.name} calls {origin}, whose module is not in the tree"
             )
         return [Lookup(*located)] if located else []
+
+    def _local_instance(self, node: Node, name: str) -> str:
+        """What a local variable holds when its only assignment in the function is a call of a
+        dotted name (`x = Cls(...)`): that name, so `x.method` is looked up as `Cls.method`. A
+        name assigned more than once, or from anything else, is not followed ('')."""
+        values = [
+            small.value
+            for small in statements(self._defs[node].fn.body)
+            if isinstance(small, cst.Assign)
+            and any(
+                isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
+            )
+        ]
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return ""
+        return dotted(values[0].func)
 
     def settle(self, lookup: Lookup) -> Node | Lookup | Hit | None:
         """A name in a module that has been read: its function, where to look next, a target,

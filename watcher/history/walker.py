@@ -74,7 +74,7 @@ class CardWalker:
     def at(self, commit: str, known_ids: Mapping[str, str | None] | None = None) -> CardResult:
         """The card's verdicts at `commit` (memoized per walker)."""
         if commit not in self._results:
-            tree = RunTree(self.upstream, commit, known_ids)
+            tree = RunTree(self.upstream, commit, known_ids, relocation_searches=False)
             result = evaluate_card(self.card, self.claims, tree, self.baseline, self.cache)
             self.parsed.extend((path, tree.ids[path] or "") for path in tree.parsed)
             self._results[commit] = result
