@@ -32,6 +32,7 @@ MESSAGES = "litellm/proxy/anthropic_endpoints/endpoints.py"
 PROXY_SERVER = "litellm/proxy/proxy_server.py"
 # Modules the forwarding machinery imports: a call-path search must read them to rule a path out.
 HELPERS = {
+    "litellm/proxy/common_request_processing.py": "common_request_processing.py",
     "litellm/proxy/common_utils/http_parsing_utils.py": "http_parsing_utils.py",
     "litellm/proxy/types_utils/utils.py": "types_utils.py",
     "litellm/proxy/utils.py": "proxy_utils.py",

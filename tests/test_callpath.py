@@ -96,6 +96,7 @@ def test_scenarios_cover_what_the_issue_asks_for() -> None:
         "branch_only",
         "no_path",
         "url_fallback",
+        "local_instance",
     } <= set(SCENARIOS)
 
 

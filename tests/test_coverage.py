@@ -78,7 +78,7 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == (
-        "litellm-proxy-authentication-hooks: 5 of 22 table statements machine-checked; "
+        "litellm-proxy-authentication-hooks: 6 of 22 table statements machine-checked; "
         "5 of 5 Sources rows bound to claims"
     )
     assert (
@@ -90,7 +90,11 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
         "    custom_auth (general_settings) / /v1/messages (beta): YES  <- custom-auth-dispatch-order, "
         "custom-auth-loaded-from-config, messages-endpoint-authenticated"
     ) in lines
-    assert sum("not machine-checked" in line for line in lines) == 17
+    assert (
+        "    async_pre_call_hook (CustomLogger) / /v1/messages (beta): YES  "
+        "<- messages-endpoint-runs-pre-call-hook"
+    ) in lines
+    assert sum("not machine-checked" in line for line in lines) == 16
     assert "  Sources" in lines
     assert (
         "    https://github.com/BerriAI/litellm/blob/main/litellm/proxy/proxy_server.py "
@@ -130,7 +134,7 @@ def test_verify_report_has_a_coverage_section_with_statuses(project: Project) ->
     entries = json.loads(result.out)["coverage"]
     checked = [e for e in entries if e["machine_checked"]]
     assert all(c["status"] == "pass" for e in checked for c in e["claims"])
-    assert "  coverage  5 of 22 table statements machine-checked" in result.err
+    assert "  coverage  6 of 22 table statements machine-checked" in result.err
     assert "(details: watcher coverage)" in result.err  # one line in verify's summary
     hook = next(
         e
@@ -186,7 +190,7 @@ def replace_covers(project: Project, old: str, new: str) -> None:
         (
             'table = "Resources", row = "Custom Auth docs"',
             'table = "Resource", row = "Custom Auth docs"',
-            "watcher.toml: cards[0].claims[6].covers[0].table: no table under a heading 'Resource' "
+            "watcher.toml: cards[0].claims[7].covers[0].table: no table under a heading 'Resource' "
             "(tables: 'Hook Coverage', 'Resources', 'Common Pitfalls', 'Changelog')",
         ),
         (
@@ -199,12 +203,12 @@ def replace_covers(project: Project, old: str, new: str) -> None:
         (
             'table = "Resources", row = "Custom Auth docs"',
             'table = "Resources", row = "Custom Auth docs", cell = "Link"',
-            "watcher.toml: cards[0].claims[6].covers[0].cell: unknown key (known: column, row, table)",
+            "watcher.toml: cards[0].claims[7].covers[0].cell: unknown key (known: column, row, table)",
         ),
         (
             'covers = [\n    { table = "Resources", row = "Custom Auth docs" },\n]',
             'covers = "Resources"',
-            "watcher.toml: cards[0].claims[6].covers: expected a list of tables like {table = ..., row = ...}",
+            "watcher.toml: cards[0].claims[7].covers: expected a list of tables like {table = ..., row = ...}",
         ),
     ],
 )

@@ -98,6 +98,7 @@ def test_json_report_shape_on_stdout_only(project: Project) -> None:
         "custom-auth-loaded-from-config",
         "messages-endpoint-authenticated",
         "passthrough-skips-pre-call-hook",
+        "messages-endpoint-runs-pre-call-hook",
         "custom-auth-docs-page",
     }
     for claim in claims.values():

@@ -54,6 +54,11 @@ class _Def:
     scopes: tuple[Node, ...]  # enclosing functions, innermost first: a closure sees their names
 
 
+def _bound_names(small: cst.Assign | cst.AnnAssign) -> set[str]:
+    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+    return {t.value for t in targets if isinstance(t, cst.Name)}
+
+
 def _twin(name: str, index: int) -> str:
     return f"{name}#{index + 1}" if index else name
 
@@ -168,15 +173,13 @@ class CallGraph:
 
     def _local_instance(self, node: Node, name: str) -> str:
         """What a local variable holds when its only assignment in the function is a call of a
-        dotted name (`x = Cls(...)`): that name, so `x.method` is looked up as `Cls.method`. A
-        name assigned more than once, or from anything else, is not followed ('')."""
+        dotted name (`x = Cls(...)`, or `x: Final = Cls(...)` as upstream writes locals now): that
+        name, so `x.method` is looked up as `Cls.method`. A name assigned more than once, or from
+        anything else, is not followed ('')."""
         values = [
             small.value
             for small in statements(self._defs[node].fn.body)
-            if isinstance(small, cst.Assign)
-            and any(
-                isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
-            )
+            if isinstance(small, cst.Assign | cst.AnnAssign) and name in _bound_names(small)
         ]
         if len(values) != 1 or not isinstance(values[0], cst.Call):
             return ""
