@@ -161,6 +161,7 @@ def test_directory_listings_follow_the_tree_and_are_reused_while_it_is_unchanged
     package = "litellm/proxy/pass_through_endpoints"
     first = git(upstream.path, "rev-parse", "HEAD")
     docs = upstream.commit({"README.md": "docs only\n"}, "docs")
+    more_docs = upstream.commit({"README.md": "more docs\n"}, "docs again")
     added = upstream.commit({f"{package}/bedrock.py": "x = 1\n"}, "a module")
     trace = tmp_path / "trace.json"
     monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
@@ -179,4 +180,6 @@ def test_directory_listings_follow_the_tree_and_are_reused_while_it_is_unchanged
     ls_trees = [
         line for line in trace.read_text().splitlines() if '"ls-tree"' in line and '"start"' in line
     ]
-    assert len(ls_trees) == 3  # the first tree, the changed tree, the missing directory
+    # One commit alone is listed the plain way (the daily run starts no extra process); from the
+    # second on, by tree: the unchanged tree at `more_docs` is not listed again.
+    assert len(ls_trees) == 4  # first, docs (kept by its tree), the changed tree, no such dir

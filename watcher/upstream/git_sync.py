@@ -69,6 +69,7 @@ class GitUpstream(Upstream):
         # Directory listings by the directory's tree id: a history walk lists the same package
         # at hundreds of commits, and it changed at few of them.
         self._listings: dict[tuple[str, str], dict[str, str]] = {}
+        self._listed_at: set[str] = set()  # commits listed so far: one commit needs no memo
 
     def _call(self, *args: str) -> subprocess.CompletedProcess[str]:
         return gitcmd.run(args, url=self.spec.url, cwd=self.path, git_dir=self.path)
@@ -252,7 +253,11 @@ class GitUpstream(Upstream):
 
     def list_files(self, commit: str, suffix: str, under: str = "") -> Mapping[str, str]:
         directory = under.strip("/")
-        tree = self._tree_id(commit, directory) if directory else None
+        self._listed_at.add(commit)
+        # Only a walk over several commits pays for the tree lookup (it starts GitPython's
+        # `cat-file` process); the daily run lists one commit and keeps its start-up lean.
+        walking = len(self._listed_at) > 1
+        tree = self._tree_id(commit, directory) if directory and walking else None
         if tree is not None and (tree, suffix) in self._listings:
             return dict(self._listings[(tree, suffix)])
         scope = ["--", directory + "/"] if directory else []
