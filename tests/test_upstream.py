@@ -168,15 +168,17 @@ def test_directory_listings_follow_the_tree_and_are_reused_while_it_is_unchanged
     with open_upstream(UpstreamSpec(upstream.url, "main"), tmp_path / "cache") as up:
         trace.write_text("")
         listings = [
-            sorted(up.list_files(commit, ".py", package)) for commit in (first, docs, added)
+            sorted(up.list_files(commit, ".py", package))
+            for commit in (first, docs, more_docs, added)
         ]
         assert up.list_files(added, ".py", "no/such/dir") == {}
     assert (
         listings[0]
         == listings[1]
-        == sorted(path for path in listings[2] if not path.endswith("bedrock.py"))
+        == listings[2]
+        == sorted(path for path in listings[3] if not path.endswith("bedrock.py"))
     )
-    assert f"{package}/bedrock.py" in listings[2]
+    assert f"{package}/bedrock.py" in listings[3]
     ls_trees = [
         line for line in trace.read_text().splitlines() if '"ls-tree"' in line and '"start"' in line
     ]
