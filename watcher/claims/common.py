@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from watcher.claims.interface import Param
+from watcher.claims.interface import FactRequest, Param
 from watcher.errors import WatcherError
 from watcher.facts import SourceTree
 
@@ -31,6 +31,19 @@ def file_of(source: str, values: Mapping[str, Any]) -> str:
 def default_scope(cited: str) -> tuple[str, ...]:
     """A scope claim's default: the package of the cited file, subpackages included."""
     return (f"{posixpath.dirname(cited)}/**/*.py",)
+
+
+def scope_request(
+    cited: str, auth: Sequence[str], scope: Sequence[str], exclude: Sequence[str] = ()
+) -> FactRequest:
+    """The routes registered in a scope. One spelling for every claim that asks, so claims on
+    the same package share one extraction (and one facts-cache entry)."""
+    params = (
+        ("auth", ",".join(auth)),
+        ("scope", "\n".join(scope)),
+        ("exclude", "\n".join(exclude)),
+    )
+    return FactRequest("routes-scope", cited, params)
 
 
 def _short(value: Any) -> str:

@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from watcher.claims.common import FILE_PARAM, default_scope, file_is_gone, file_of, json_diff
+from watcher.claims.common import (
+    FILE_PARAM,
+    default_scope,
+    file_is_gone,
+    file_of,
+    json_diff,
+    scope_request,
+)
 from watcher.claims.interface import (
     JSON,
     ClaimKind,
@@ -49,12 +56,7 @@ class RouteDeclared(ClaimKind):
         """The routes of the file's package (shared with a routes-authenticated claim on the same
         file): where else the route is registered, for a note."""
         cited = file_of(self.config.source, self.values)
-        params = (
-            ("auth", ",".join(self.values["auth"])),
-            ("scope", "\n".join(default_scope(cited))),
-            ("exclude", ""),
-        )
-        return FactRequest("routes-scope", cited, params)
+        return scope_request(cited, self.values["auth"], default_scope(cited))
 
     def requests(self) -> tuple[FactRequest, ...]:
         return (self.request(), self.scope_request())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from watcher.claims.common import FILE_PARAM, default_scope, file_is_gone, file_of
+from watcher.claims.common import FILE_PARAM, default_scope, file_is_gone, file_of, scope_request
 from watcher.claims.interface import (
     JSON,
     ClaimKind,
@@ -126,12 +126,7 @@ class RoutesAuthenticated(ClaimKind):
         return file_of(self.config.source, self.values)
 
     def request(self) -> FactRequest:
-        params = (
-            ("auth", ",".join(self.values["auth"])),
-            ("scope", "\n".join(self.scope)),
-            ("exclude", "\n".join(self.values["exclude"])),
-        )
-        return FactRequest("routes-scope", self.cited, params)
+        return scope_request(self.cited, self.values["auth"], self.scope, self.values["exclude"])
 
     def requests(self) -> tuple[FactRequest, ...]:
         return (self.request(),)

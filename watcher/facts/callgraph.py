@@ -18,7 +18,7 @@ import libcst as cst
 
 from watcher.facts.callsites import FunctionBody, scan_function
 from watcher.facts.interface import SourceTree
-from watcher.facts.parse import ParsedModule, dotted, statements
+from watcher.facts.parse import ParsedModule, assigned_values, dotted
 from watcher.facts.symbols import absolute, instances, module_file, module_name, nested_def_line
 
 MAX_REEXPORTS = 4
@@ -52,11 +52,6 @@ class _Def:
     owner: str  # the module-level function or method it sits in: lines are indexed by it
     cls: str  # the class of a method (or of the method a closure sits in), else ''
     scopes: tuple[Node, ...]  # enclosing functions, innermost first: a closure sees their names
-
-
-def _bound_names(small: cst.Assign | cst.AnnAssign) -> set[str]:
-    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-    return {t.value for t in targets if isinstance(t, cst.Name)}
 
 
 def _twin(name: str, index: int) -> str:
@@ -176,11 +171,7 @@ class CallGraph:
         dotted name (`x = Cls(...)`, or `x: Final = Cls(...)` as upstream writes locals now): that
         name, so `x.method` is looked up as `Cls.method`. A name assigned more than once, or from
         anything else, is not followed ('')."""
-        values = [
-            small.value
-            for small in statements(self._defs[node].fn.body)
-            if isinstance(small, cst.Assign | cst.AnnAssign) and name in _bound_names(small)
-        ]
+        values = assigned_values(self._defs[node].fn, name)
         if len(values) != 1 or not isinstance(values[0], cst.Call):
             return ""
         return dotted(values[0].func)

@@ -13,7 +13,7 @@ complete, because "no path found in what we could read" must never become a pass
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -67,8 +67,9 @@ class CallPathSearch:
                 # more, so the evidence can lead with the path a route really takes.
                 until = depth + 1 + EXTRA_CALLS
             level = []
+            twins = _twins(hits) if until is not None else None
             for node, trail in following:
-                if until is not None and not self._twin_closure(trail, hits):
+                if twins is not None and not twins(trail):
                     continue
                 if node not in seen:
                     seen.add(node)
@@ -86,16 +87,6 @@ class CallPathSearch:
             len(graph.bodies),
             tuple(sorted(graph.loaded)),
             selectors=tuple("; ".join(self._selectors(trail)) for trail in ranked),
-        )
-
-    @staticmethod
-    def _twin_closure(trail: Trail, hits: list[Trail]) -> bool:
-        """The trail goes through another closure of a factory whose closure a found path took."""
-        taken = {s.hop.callee for hit in hits for s in hit if s.hop.kind == "closure"}
-        factories = {s.hop.caller for hit in hits for s in hit if s.hop.kind == "closure"}
-        return any(
-            s.hop.kind == "closure" and s.hop.caller in factories and s.hop.callee not in taken
-            for s in trail
         )
 
     def _arm(self, step: _Step) -> tuple[str, str, str]:
@@ -215,6 +206,21 @@ class CallPathSearch:
             )
             for step in trail
         )
+
+
+def _twins(hits: list[Trail]) -> Callable[[Trail], bool]:
+    """Does a trail go through another closure of a factory whose closure a found path took?"""
+    closures = [s.hop for hit in hits for s in hit if s.hop.kind == "closure"]
+    taken = {hop.callee for hop in closures}
+    factories = {hop.caller for hop in closures}
+
+    def twin(trail: Trail) -> bool:
+        return any(
+            s.hop.kind == "closure" and s.hop.caller in factories and s.hop.callee not in taken
+            for s in trail
+        )
+
+    return twin
 
 
 def _is_string(node: cst.BaseExpression) -> bool:

@@ -65,7 +65,8 @@ def route_words(route_path: str) -> set[str]:
     return path_words(literal)
 
 
-def _is_test(path: str) -> bool:
+def is_test(path: str) -> bool:
+    """A test file (under tests/ or test/, or named test_*): never where upstream serves from."""
     parts = path.split("/")
     return any(p in {"tests", "test"} for p in parts) or parts[-1].startswith("test_")
 
@@ -75,7 +76,7 @@ def _in_scope(paths: Iterable[str], origin: str) -> Iterator[tuple[str, str, int
     here = posixpath.dirname(origin)
     scope = posixpath.dirname(here)
     for path in paths:
-        if path == origin or _is_test(path) or not path.startswith(scope + "/" if scope else ""):
+        if path == origin or is_test(path) or not path.startswith(scope + "/" if scope else ""):
             continue
         directory = posixpath.dirname(path)
         yield path, directory, abs(len(directory.split("/")) - len(here.split("/")))

@@ -227,6 +227,22 @@ def statements(suite: cst.Module | cst.BaseSuite) -> Iterator[cst.BaseSmallState
                 stack.extend(reversed(block.body))
 
 
+def assigned_values(fn: cst.FunctionDef, name: str) -> list[cst.BaseExpression]:
+    """Every value a plain name is assigned in a function (`x = v`, `x: T = v`), nested blocks
+    included: callers follow a local only when there is exactly one."""
+    values: list[cst.BaseExpression] = []
+    for small in statements(fn.body):
+        if isinstance(small, cst.Assign):
+            targets, value = [t.target for t in small.targets], small.value
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            targets, value = [small.target], small.value
+        else:
+            continue
+        if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+            values.append(value)
+    return values
+
+
 def _imported_names(node: cst.Import | cst.ImportFrom) -> list[str]:
     if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
         return []

@@ -21,7 +21,7 @@ from functools import partial
 import libcst as cst
 
 from watcher.facts.interface import AuthFact, RouteFact, RouteInventory
-from watcher.facts.parse import ParsedModule, dotted, last, statements
+from watcher.facts.parse import ParsedModule, assigned_values, dotted, last, statements
 from watcher.facts.reach import Reach, ReachFinder
 from watcher.facts.registrations import (
     DEPENDENCY_FACTORIES,
@@ -227,14 +227,7 @@ class RouteExtractor:
         owner = self.parsed.functions.get(reg.owner)
         if owner is None:
             return reg.handler
-        values = [
-            small.value
-            for small in statements(owner.body)
-            if isinstance(small, cst.Assign)
-            and any(
-                isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
-            )
-        ]
+        values = assigned_values(owner, name)
         if len(values) != 1 or not isinstance(values[0], cst.Call):
             return reg.handler
         factory = self._callee(values[0].func, reg.owner)

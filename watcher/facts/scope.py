@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 
 from watcher.facts.interface import FactsError, RouteInventory, RouteScope, ScopedRoute, SourceTree
+from watcher.facts.locate import is_test
 from watcher.facts.parse import ParsedModule
 from watcher.facts.reach import Reach, ReachFinder
 from watcher.facts.routes import extract_routes
@@ -63,11 +64,6 @@ def glob_root(pattern: str) -> str:
     return "/".join(fixed)
 
 
-def _is_test(path: str) -> bool:
-    parts = path.split("/")
-    return any(p in {"tests", "test"} for p in parts) or parts[-1].startswith("test_")
-
-
 def files_in_scope(
     tree: SourceTree, include: Sequence[str], exclude: Sequence[str] = ()
 ) -> list[str]:
@@ -77,7 +73,7 @@ def files_in_scope(
     found: set[str] = set()
     for root in dict.fromkeys(glob_root(p) for p in include):
         for path in tree.paths(".py", root):
-            if _is_test(path) or not any(r.fullmatch(path) for r in wanted):
+            if is_test(path) or not any(r.fullmatch(path) for r in wanted):
                 continue
             if not any(r.fullmatch(path) for r in unwanted):
                 found.add(path)
