@@ -36,6 +36,7 @@ HELPERS = {
     "litellm/proxy/common_utils/http_parsing_utils.py": "http_parsing_utils.py",
     "litellm/proxy/types_utils/utils.py": "types_utils.py",
     "litellm/proxy/utils.py": "proxy_utils.py",
+    "litellm/proxy/_types.py": "proxy_types.py",
 }
 DOCS_PATH = "/docs/proxy/custom_auth"
 DOCS_PAGE = "<html><body><h1>Custom Auth</h1><p>Set <code>custom_auth</code> in general_settings.</p></body></html>"

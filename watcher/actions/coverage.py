@@ -17,9 +17,21 @@ MAX_TEXT = 60
 UNCHECKED = "not machine-checked"
 
 
-def coverage_of(card: CardConfig) -> CardCoverage:
+def coverage_of(card: CardConfig, references: Mapping[str, str] | None = None) -> CardCoverage:
+    """`references`: the status of each reference (by key) from a run or the accepted snapshot."""
     bindings = [ClaimBinding(c.id, c.source, c.covers) for c in card.claims]
-    return card_coverage(read_card(card.path), str(card.path), bindings)
+    text = read_card(card.path)
+    return card_coverage(text, str(card.path), bindings, card.references, references)
+
+
+def baseline_statuses(baseline: Mapping[str, Any] | None) -> dict[str, str]:
+    """Reference statuses as accepted (the card-references claim's snapshot entry)."""
+    entries = baseline.get("references", {}) if isinstance(baseline, Mapping) else {}
+    return {
+        key: f"{entry.get('status')} at accept"
+        for key, entry in entries.items()
+        if isinstance(entry, Mapping)
+    }
 
 
 def _short(text: str) -> str:
@@ -34,9 +46,15 @@ def _claims(ids: tuple[str, ...], statuses: Mapping[str, str]) -> str:
 
 def summary(coverage: CardCoverage) -> str:
     bound = sum(1 for source in coverage.sources if source.claims)
+    blocks = sum(1 for block in coverage.blocks if block.checked)
+    resolved = sum(1 for item in coverage.references if item.status.startswith("resolved"))
+    open_ = len(coverage.references) - resolved
     return (
         f"{coverage.checked} of {len(coverage.statements)} table statements machine-checked; "
-        f"{bound} of {len(coverage.sources)} Sources rows bound to claims"
+        f"{blocks} of {len(coverage.blocks)} code blocks checked; "
+        f"{resolved} of {len(coverage.references)} references resolved"
+        + (f" ({open_} not: unresolved, drifted or not checked yet)" if open_ else "")
+        + f"; {bound} of {len(coverage.sources)} Sources rows bound to claims"
     )
 
 
@@ -54,6 +72,23 @@ def console_lines(
         what = " / ".join(part for part in (ref.row, ref.column) if part)
         text = _short(item.statement.text)
         lines.append(f"{indent}  {what}: {text}  {_claims(item.claims, statuses)}")
+    if coverage.blocks:
+        lines.append(f"{indent}Code blocks")
+    for block in coverage.blocks:
+        what = f"{block.language or 'plain'} block at line {block.line} ({block.section})"
+        how = f"{len(block.references)} reference(s) checked" if block.checked else block.reason
+        lines.append(f"{indent}  {what}: {how if block.checked else UNCHECKED + ': ' + how}")
+    if coverage.references:
+        lines.append(f"{indent}References (card-references)")
+    for checked in coverage.references:
+        places = checked.reference.places
+        where = "; ".join(str(place) for place in places[:2])
+        more = f" (+{len(places) - 2} more)" if len(places) > 2 else ""
+        lines.append(f"{indent}  {checked.reference.key}: {checked.status}  [{where}{more}]")
+    for skipped in coverage.skipped:
+        lines.append(
+            f"{indent}  skipped `{_short(skipped.text)}`: {skipped.reason} [{skipped.place}]"
+        )
     lines.append(f"{indent}Sources")
     for source in coverage.sources:
         dated = f"{source.kind or 'source'}, last verified {source.last_verified or 'never'}"
@@ -93,5 +128,42 @@ def to_json(card_id: str, coverage: CardCoverage, statuses: Mapping[str, str]) -
             "claims": claims(source.claims),
         }
         for source in coverage.sources
+    ]
+    out += [
+        {
+            "card": card_id,
+            "kind": "code_block",
+            "language": block.language,
+            "section": block.section,
+            "line": block.line,
+            "machine_checked": block.checked,
+            "reason": block.reason or None,
+            "references": list(block.references),
+        }
+        for block in coverage.blocks
+    ]
+    out += [
+        {
+            "card": card_id,
+            "kind": "reference",
+            "reference": item.reference.key,
+            "text": item.reference.text,
+            "places": [str(place) for place in item.reference.places],
+            "machine_checked": True,
+            "status": item.status,
+            "claims": claims(("card-references",)),
+        }
+        for item in coverage.references
+    ]
+    out += [
+        {
+            "card": card_id,
+            "kind": "skipped_span",
+            "text": skipped.text,
+            "place": str(skipped.place),
+            "machine_checked": False,
+            "reason": skipped.reason,
+        }
+        for skipped in coverage.skipped
     ]
     return out

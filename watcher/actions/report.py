@@ -54,7 +54,10 @@ class CardReport:
     def coverage(self) -> CardCoverage:
         """The card's statements and Sources rows with their claims (read once, after the run)."""
         if self._coverage is None:
-            self._coverage = coverage_report.coverage_of(self.result.card)
+            items = {
+                key: status for item in self.result.results for key, status in item.verdict.items
+            }
+            self._coverage = coverage_report.coverage_of(self.result.card, items)
         return self._coverage
 
     def statuses(self) -> dict[str, str]:

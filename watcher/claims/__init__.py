@@ -3,6 +3,7 @@
 from watcher.claims import (
     assigned_from,
     call_path,
+    card_references,
     dispatch_unchanged,
     docs_page,
     route_declared,
@@ -25,6 +26,7 @@ KINDS = (
     assigned_from.AssignedFrom,
     call_path.CallPathClaim,
     call_path.NoCallPath,
+    card_references.CardReferences,
     dispatch_unchanged.DispatchUnchanged,
     docs_page.DocsPage,
     route_declared.RouteDeclared,

@@ -34,6 +34,11 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
     # What changed against the accepted baseline, as printable lines ("- old", "+ new").
     diff: tuple[str, ...] = ()
+    # For a claim bound to several Sources rows (card-references): (row, status) per row. Empty:
+    # the claim's own `source` row, with the verdict's status.
+    rows: tuple[tuple[str, str], ...] = ()
+    # For a claim that checks many things (card-references): (item, status) per thing checked.
+    items: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ from typing import TextIO
 
 from watcher.actions import coverage as coverage_report
 from watcher.actions.atomic import write_atomic
+from watcher.actions.snapshots import SnapshotError, load_snapshot
 from watcher.actions.report import printable
 from watcher.claims import build_claim
 from watcher.config import load_config
+from watcher.config.references import REFERENCES_ID
 
 HELP = "list each statement of a card's tables and each Sources row, and the claims that check it"
 
@@ -42,7 +44,13 @@ def run(*, config_path: Path, card: str | None, json_out: str | None, stdout: Te
     entries: list[object] = []
     lines: list[str] = []
     for item in cards:
-        coverage = coverage_report.coverage_of(item)
+        try:
+            snapshot = load_snapshot(config.snapshots_dir, item.id)
+        except SnapshotError:  # coverage still lists everything; statuses say "not checked yet"
+            snapshot = None
+        baseline = snapshot.claims.get(REFERENCES_ID) if snapshot else None
+        statuses = coverage_report.baseline_statuses(baseline)
+        coverage = coverage_report.coverage_of(item, statuses)
         lines.append(f"{item.id}: {coverage_report.summary(coverage)}")
         lines.extend(coverage_report.console_lines(coverage, {}, indent="  "))
         entries.extend(coverage_report.to_json(item.id, coverage, {}))

@@ -117,7 +117,10 @@ def _act(
     )
     # A row is dated when every claim bound to it passed; the others keep their date, and say why.
     vouched, report.held = rows_to_date(
-        (r.claim.id, r.claim.config.source, r.verdict.status) for r in result.results
+        (r.claim.id, row, status)
+        for r in result.results
+        for row, status in r.verdict.rows or ((r.claim.config.source, r.verdict.status),)
+        if row
     )
     snapshot = verified_snapshot(item, result, today)
     if snapshot is None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from watcher.card.references import CardReferences
 from watcher.card.tables import StatementRef
 from watcher.errors import WatcherError
 from watcher.facts.limits import ParseLimits
@@ -51,6 +52,8 @@ class CardConfig:
     upstream: str
     claims: tuple[ClaimConfig, ...]
     where: str
+    # What the card names upstream, read from the card (None: it cites no upstream Python file).
+    references: CardReferences | None = None
 
 
 @dataclass(frozen=True)

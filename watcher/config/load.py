@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from watcher.card import CardError, parse_sources, read_card
+from watcher.card.document import read_document
 from watcher.card.tables import CardTable, StatementRef, cell_text, parse_tables, ref_problem
 from watcher.config.interface import (
     DEFAULT_REF,
@@ -24,6 +25,12 @@ from watcher.config.interface import (
     ConfigError,
     GitHubConfig,
     UpstreamConfig,
+)
+from watcher.config.references import (
+    REFERENCES_ID,
+    cited_files,
+    references_claim,
+    references_of,
 )
 from watcher.facts.limits import ParseLimits
 from watcher.upstream.interface import UpstreamError
@@ -43,7 +50,7 @@ _TOP_KEYS = {
     "limits": dict,
 }
 _UPSTREAM_KEYS = {"name": str, "url": str, "ref": str, "web_url": str}
-_CARD_KEYS = {"id": str, "path": str, "upstream": str, "claims": list}
+_CARD_KEYS = {"id": str, "path": str, "upstream": str, "claims": list, "references": bool}
 _CLAIM_COMMON = {"id", "kind", "source"}
 _COVERS_KEYS = {"table": str, "row": str, "column": str}
 _GITHUB_KEYS = {"repository": str, "label": str, "failure_threshold": int}
@@ -190,7 +197,14 @@ def _cards(
                     f"{claim.where}.id: duplicate claim id {claim.id!r} in card {table['id']!r}"
                 )
             claims.append(claim)
-        cards.append(CardConfig(table["id"], path, upstream, tuple(claims), where))
+        web = upstreams[upstream].web_url or ""
+        repository = web.removeprefix("https://github.com/") if "github.com/" in web else None
+        cited = cited_files(sources.rows, repository)
+        found = references_of(read_document(text), cited)
+        if found and table.get("references", True) and all(c.id != REFERENCES_ID for c in claims):
+            implicit = references_claim(found, cited, tables, f"{where}.references")
+            claims.extend([implicit] if implicit else [])
+        cards.append(CardConfig(table["id"], path, upstream, tuple(claims), where, found))
     if not cards:
         raise ConfigError("cards: no cards configured (add a [[cards]] table)")
     return tuple(cards)

@@ -19,7 +19,10 @@ from watcher.facts.interface import (
     DispatchChain,
     FactsError,
     Hop,
+    Location,
     PageFacts,
+    ReferenceFacts,
+    Resolution,
     RouteFact,
     RouteInventory,
     RouteScope,
@@ -79,6 +82,22 @@ def _assignments(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTr
     return find_assignments(parsed, params["name"], params["settings"])
 
 
+def _references(
+    parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree
+) -> ReferenceFacts:
+    import json
+
+    from watcher.facts.references import ReferenceSpec, resolve_references
+
+    specs = [
+        ReferenceSpec(s["key"], s["kind"], s["target"], tuple(s["keywords"]))
+        for s in json.loads(params["refs"])
+    ]
+    seeds = [parsed.path, *(p for p in params["seeds"].split("\n") if p and p != parsed.path)]
+    modules = [m for m in params["modules"].split("\n") if m]
+    return resolve_references(tree, seeds, modules, specs)
+
+
 # Extractors by name; a FactRequest names one of these plus its string parameters.
 EXTRACTORS: dict[str, Extractor] = {
     "routes": _routes,
@@ -86,6 +105,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "dispatch": _dispatch,
     "call-path": _call_path,
     "assignments": _assignments,
+    "references": _references,
 }
 
 # Facts that come from elsewhere than the upstream tree (a FactRequest's `path` is then a URL).
@@ -132,9 +152,12 @@ __all__ = [
     "Extractor",
     "FactsError",
     "Hop",
+    "Location",
     "PageFacts",
     "ParsedModule",
     "Probe",
+    "ReferenceFacts",
+    "Resolution",
     "RouteFact",
     "RouteInventory",
     "RouteScope",

@@ -223,6 +223,36 @@ class PageFacts:
     truncated: bool = field(default=False, compare=False)
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where a name the card mentions is defined: `kind` is function, class, method, field,
+    variable, module, re-export, setting (a string literal or settings field) or file."""
+
+    path: str
+    line: int = field(compare=False)
+    kind: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One card reference looked up: every definition found (search order), the call keywords
+    its signature does not accept, or why it could not be looked up."""
+
+    key: str
+    found: tuple[Location, ...]
+    rejected: tuple[str, ...] = ()
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class ReferenceFacts:
+    resolutions: tuple[Resolution, ...]
+    searched: tuple[str, ...] = field(default=(), compare=False)
+
+    def get(self, key: str) -> Resolution | None:
+        return next((r for r in self.resolutions if r.key == key), None)
+
+
 def to_json(value: Any) -> Any:
     """Facts as plain JSON data, evidence (compare=False fields) left out."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -118,6 +118,11 @@ class LineIndex:
                 for case in getattr(stmt, "cases", ()):
                     self._collect(case.body, prefix)
 
+    @property
+    def tree(self) -> ast.Module | None:
+        """The module's stdlib syntax tree (None: syntax newer than this interpreter knows)."""
+        return self._tree
+
     def _entry(self, name: str) -> _FunctionCursor | None:
         entry = self._functions.get(name)
         if entry is None and name in self._nodes:
