@@ -1,7 +1,9 @@
 """Find the card's Sources table and locate every Last Verified cell, down to the character.
 
 The card is the user's text: we read it exactly (newlines included) and remember where each cell
-sits, so that a date update rewrites those characters and nothing else.
+sits, so that a date update rewrites those characters and nothing else. The Markdown parser
+(`document.read_document`) decides which tables and rows exist; the characters of a row's cells
+are found by splitting that row's own line, and must agree with what the parser read.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from watcher.card.document import DATE_COLUMN, CardTable, read_document
 from watcher.errors import WatcherError
 
-DATE_COLUMN = "last verified"
 # Headers that name the column holding the source (a URL or path); else the first other column.
 SOURCE_COLUMNS = ("source", "sources", "url", "link", "file", "path")
-_DELIMITER_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
+# Lines as the Markdown parser counts them: \r\n, \r and \n end a line, nothing else does
+# (str.splitlines would also split at \f, \x1c, \u2028, ...).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 class CardError(WatcherError):
@@ -55,16 +59,21 @@ def read_card(path: Path) -> str:
 
 
 def pipe_cells(line: str, offset: int) -> list[tuple[str, int, int]]:
-    """Split a pipe-table line into (text, start, end) cells, positions absolute in the card."""
-    body_start = len(line) - len(line.lstrip())
+    """Split one table row's line into (text, start, end) cells, positions absolute in the card.
+
+    Used only to locate the characters of a row the Markdown parser has already read; the outer
+    pipes are optional, as in GFM."""
     body = line.rstrip("\r\n")
+    body_start = len(body) - len(body.lstrip())
     end = len(body.rstrip())
-    if body_start >= end or body[body_start] != "|":
+    if body_start >= end:
         return []
     bounds = [
         i for i in range(body_start, end) if body[i] == "|" and (i == 0 or body[i - 1] != "\\")
     ]
-    if body[end - 1] != "|":
+    if not bounds or bounds[0] != body_start:
+        bounds.insert(0, body_start - 1)
+    if bounds[-1] != end - 1:
         bounds.append(end)
     cells = []
     for left, right in itertools.pairwise(bounds):
@@ -86,39 +95,7 @@ def source_column(names: list[str], date_col: int) -> int:
 def parse_sources(text: str, where: str) -> SourcesTable:
     """The one table whose header has a 'Last Verified' column; the column headed Source (or the
     first other column) names the source."""
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    tables: list[SourcesTable] = []
-    index = 0
-    while index < len(lines):
-        header = pipe_cells(lines[index], offsets[index])
-        names = [cell[0].lower() for cell in header]
-        if DATE_COLUMN not in names or index + 1 >= len(lines):
-            index += 1
-            continue
-        delimiter = pipe_cells(lines[index + 1], offsets[index + 1])
-        if not delimiter or not all(_DELIMITER_CELL.match(cell[0] or "") for cell in delimiter):
-            index += 1
-            continue
-        date_col = names.index(DATE_COLUMN)
-        kind_col = names.index("type") if "type" in names else None
-        source_col = source_column(names, date_col)
-        rows = []
-        index += 2
-        while index < len(lines):
-            cells = pipe_cells(lines[index], offsets[index])
-            if not cells:
-                break
-            if len(cells) <= date_col:
-                raise CardError(f"{where}:{index + 1}: Sources row has no Last Verified cell")
-            text_, start, end = cells[date_col]
-            kind = cells[kind_col][0] if kind_col is not None and kind_col < len(cells) else ""
-            source = cells[source_col][0] if source_col < len(cells) else ""
-            rows.append(SourceRow(source, kind, text_, index + 1, (start, end)))
-            index += 1
-        tables.append(SourcesTable(tuple(rows)))
+    tables = [table for table in read_document(text).tables if table.is_sources]
     if not tables:
         raise CardError(
             f"{where}: no Sources table with a 'Last Verified' column "
@@ -126,4 +103,30 @@ def parse_sources(text: str, where: str) -> SourcesTable:
         )
     if len(tables) > 1:
         raise CardError(f"{where}: more than one table has a 'Last Verified' column; keep one")
-    return tables[0]
+    return _sources_table(text, where, tables[0])
+
+
+def _sources_table(text: str, where: str, table: CardTable) -> SourcesTable:
+    lines = [match.group() for match in _LINE.finditer(text)]
+    offsets = list(itertools.accumulate((len(line) for line in lines), initial=0))
+    names = [cell.lower() for cell in table.header]
+    date_col = names.index(DATE_COLUMN)
+    kind_col = names.index("type") if "type" in names else None
+    source_col = source_column(names, date_col)
+    rows = []
+    for row in table.rows:
+        cells = pipe_cells(lines[row.line - 1], offsets[row.line - 1])
+        if len(cells) <= date_col:
+            raise CardError(f"{where}:{row.line}: Sources row has no Last Verified cell")
+        written = tuple(cell[0] for cell in cells)
+        if any(a != b for a, b in zip(written, row.cells, strict=False)):
+            raise CardError(
+                f"{where}:{row.line}: cannot tell where this Sources row's cells are on its line "
+                f"(read {list(row.cells)!r}, the line splits into {list(written)!r}); "
+                "write the row on one line, between pipes"
+            )
+        date, start, end = cells[date_col]
+        kind = row.cells[kind_col] if kind_col is not None and kind_col < len(row.cells) else ""
+        source = row.cells[source_col] if source_col < len(row.cells) else ""
+        rows.append(SourceRow(source, kind, date, row.line, (start, end)))
+    return SourcesTable(tuple(rows))

@@ -1,4 +1,4 @@
-"""Every pipe table of a card, and the statements its rows make, for the coverage report.
+"""Every table of a card, and the statements its rows make, for the coverage report.
 
 A table is named by the heading above it. A *matrix* (every body cell after the first column is
 a verdict word such as YES or NO, like the Hook Coverage table) states one thing per cell; any
@@ -8,18 +8,24 @@ claims are bound to, and it is reported on its own.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from watcher.card.sources import DATE_COLUMN, pipe_cells
+from watcher.card.document import VERDICT_WORDS, CardTable, TableRow, read_document
 
-VERDICT_WORDS = {
-    *("yes", "no", "true", "false", "partial", "partly", "n/a", "-", "?"),
-    *("✓", "✔", "✗", "✘", "x"),
-}
-_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_DELIMITER = re.compile(r"^\s*:?-+:?\s*$")  # GFM: one hyphen is enough
+__all__ = [
+    "VERDICT_WORDS",
+    "CardTable",
+    "Statement",
+    "StatementRef",
+    "TableRow",
+    "card_statements",
+    "cell_answer",
+    "cell_text",
+    "covers",
+    "parse_tables",
+    "ref_problem",
+]
+
 # A cell a claim can read as its expected answer: YES or NO, however it is spelled.
 _AFFIRMATIVE = {"yes", "y", "true", "✓", "✔"}
 _NEGATIVE = {"no", "n", "false", "✗", "✘"}
@@ -44,91 +50,15 @@ class StatementRef:
 
 
 @dataclass(frozen=True)
-class TableRow:
-    key: str
-    cells: tuple[str, ...]
-    line: int
-
-
-@dataclass(frozen=True)
-class CardTable:
-    name: str
-    header: tuple[str, ...]
-    rows: tuple[TableRow, ...]
-    line: int
-
-    @property
-    def is_sources(self) -> bool:
-        return DATE_COLUMN in (cell.lower() for cell in self.header)
-
-    @property
-    def is_matrix(self) -> bool:
-        body = [cell for row in self.rows for cell in row.cells[1:]]
-        return bool(body) and all(cell.strip("`*_ ").lower() in VERDICT_WORDS for cell in body)
-
-    def row(self, key: str) -> TableRow | None:
-        return next((row for row in self.rows if row.key == key), None)
-
-
-@dataclass(frozen=True)
 class Statement:
     ref: StatementRef
     text: str
     line: int
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    """`name`, or `name (2)`, `name (3)`... when a card repeats it."""
-    candidate, count = name, 1
-    while candidate in taken:
-        count += 1
-        candidate = f"{name} ({count})"
-    taken.add(candidate)
-    return candidate
-
-
-def _front_matter_end(lines: list[str]) -> int:
-    if not lines or lines[0].strip() != "---":
-        return 0
-    for index in range(1, len(lines)):
-        if lines[index].strip() in {"---", "..."}:
-            return index + 1
-    return 0
-
-
 def parse_tables(text: str) -> list[CardTable]:
-    """Every pipe table outside code fences and front matter, named by the heading above it."""
-    lines = text.splitlines(keepends=True)
-    tables: list[CardTable] = []
-    names: set[str] = set()
-    heading, fence = "", ""
-    index = _front_matter_end(lines)
-    while index < len(lines):
-        line = lines[index]
-        opener = _FENCE.match(line)
-        if fence or opener:  # inside a code block nothing is a heading or a table
-            if not fence and opener:
-                fence = opener.group(1)
-            elif opener and opener.group(1) == fence:
-                fence = ""
-            index += 1
-            continue
-        if match := _HEADING.match(line):
-            heading = match.group(1)
-        header = [cell[0] for cell in pipe_cells(line, 0)]
-        delimiter = pipe_cells(lines[index + 1], 0) if index + 1 < len(lines) else []
-        if not header or not delimiter or not all(_DELIMITER.match(c[0]) for c in delimiter):
-            index += 1
-            continue
-        start = index + 1
-        index += 2
-        rows: list[TableRow] = []
-        keys: set[str] = set()
-        while index < len(lines) and (cells := [c[0] for c in pipe_cells(lines[index], 0)]):
-            rows.append(TableRow(_unique(cells[0], keys), tuple(cells), index + 1))
-            index += 1
-        tables.append(CardTable(_unique(heading, names), tuple(header), tuple(rows), start))
-    return tables
+    """Every GFM table outside code blocks and front matter, named by the heading above it."""
+    return list(read_document(text).tables)
 
 
 def card_statements(tables: list[CardTable]) -> list[Statement]:
