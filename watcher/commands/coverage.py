@@ -9,8 +9,8 @@ from typing import TextIO
 
 from watcher.actions import coverage as coverage_report
 from watcher.actions.atomic import write_atomic
-from watcher.actions.snapshots import SnapshotError, load_snapshot
 from watcher.actions.report import printable
+from watcher.actions.snapshots import SnapshotError, load_snapshot
 from watcher.claims import build_claim
 from watcher.config import load_config
 from watcher.config.references import REFERENCES_ID
