@@ -12,6 +12,7 @@ from pathlib import Path
 
 from support import (
     AUTH,
+    CARD_ID,
     FIXTURES,
     MACHINERY,
     PT_CARD_ID,
@@ -148,3 +149,12 @@ def test_the_auth_gate_of_the_registration_is_not_machine_checked(tmp_path: Path
         "`auth` omitted or `false` / route dependencies include user_api_key_auth: NO  "
         "not machine-checked"
     ) in coverage.out
+
+
+def test_the_project_config_loads_with_both_cards(tmp_path: Path) -> None:
+    """watcher.toml as committed: both cards, every `covers` valid against its card."""
+    project = Project(tmp_path, pass_through_upstream(tmp_path), cards=(CARD_ID, PT_CARD_ID))
+    result = project.run("coverage")
+    assert result.code == 0, result.err
+    assert f"{CARD_ID}: " in result.out
+    assert f"{PT_CARD_ID}: 4 of 20 table statements machine-checked" in result.out
