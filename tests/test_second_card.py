@@ -33,18 +33,18 @@ CLAIMS = (
     "pass-through-custom-auth-dispatch",
 )
 # The management route whose auth a test removes, as the fixture writes it.
-CREATE_ROUTE = '''@router.post(
+CREATE_ROUTE = """@router.post(
     "/config/pass_through_endpoint",
     dependencies=[Depends(user_api_key_auth)],
 )
 async def create_pass_through_endpoints(
     request: Request,
     user_api_key_dict: UserAPIKeyAuth = Depends(user_api_key_auth),
-):'''
-CREATE_ROUTE_NO_AUTH = '''@router.post("/config/pass_through_endpoint")
+):"""
+CREATE_ROUTE_NO_AUTH = """@router.post("/config/pass_through_endpoint")
 async def create_pass_through_endpoints(
     request: Request,
-):'''
+):"""
 
 
 def machinery() -> str:
