@@ -42,6 +42,10 @@ DOCS_PATH = "/docs/proxy/custom_auth"
 DOCS_PAGE = "<html><body><h1>Custom Auth</h1><p>Set <code>custom_auth</code> in general_settings.</p></body></html>"
 CARD = "knowledge/litellm-proxy-authentication-hooks.md"
 CARD_ID = "litellm-proxy-authentication-hooks"
+# The second card (issue 13 item 7): config-defined pass-through endpoints and their `auth`.
+PT_CARD = "knowledge/litellm-pass-through-endpoints-auth.md"
+PT_CARD_ID = "litellm-pass-through-endpoints-auth"
+CARDS = {CARD_ID: CARD, PT_CARD_ID: PT_CARD}
 # The first card's Sources rows, by the name tests use for them.
 ROWS = {
     "docs": "https://docs.litellm.ai/docs/proxy/custom_auth",
@@ -199,15 +203,30 @@ class Result:
 class Project:
     """A checkout of this repository's config and card in a temp dir, pointed at an upstream."""
 
-    def __init__(self, root: Path, upstream: Upstream, docs_url: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        upstream: Upstream,
+        docs_url: str | None = None,
+        cards: tuple[str, ...] = (CARD_ID,),
+    ) -> None:
+        """`cards`: the ids of the cards copied in; the config keeps only their `[[cards]]`
+        tables (most tests are about the first card and an upstream made for it)."""
         self.root = root / "project"
         self.root.mkdir()
         (self.root / "knowledge").mkdir()
-        shutil.copy(REPO_ROOT / CARD, self.root / CARD)
-        # The test upstream is litellm before July 2024: its forwarding machinery does not call
-        # the pre-call hook (a test adds the call), and the card says so as its maintainer had it.
-        self.set_pre_call_hook_cell("NO")
+        for card in cards:
+            shutil.copy(REPO_ROOT / CARDS[card], self.root / CARDS[card])
+        if CARD_ID in cards:
+            # The test upstream is litellm before July 2024: its forwarding machinery does not
+            # call the pre-call hook (a test adds the call), and the card says so as its
+            # maintainer had it.
+            self.set_pre_call_hook_cell("NO")
         config = (REPO_ROOT / "watcher.toml").read_text(encoding="utf-8")
+        head, *tables = config.split("[[cards]]\n")
+        kept = [t for t in tables if any(f'id = "{card}"\n' in t for card in cards)]
+        assert len(kept) == len(cards), cards
+        config = "[[cards]]\n".join([head, *kept])
         config = config.replace(
             'url = "https://github.com/BerriAI/litellm.git"',
             f'url = "{upstream.url}"\nweb_url = "https://github.com/BerriAI/litellm"',
