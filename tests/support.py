@@ -241,8 +241,11 @@ class Project:
         """Drop every other claim from the config: for tests about mechanics, not claim kinds."""
         config = (self.root / "watcher.toml").read_text(encoding="utf-8")
         head, *claims = config.split("[[cards.claims]]\n")
+        implicit = "card-references" in ids  # built from the card, not a [[cards.claims]]
         kept = [c for c in claims if any(f'id = "{i}"\n' in c for i in ids)]
-        assert len(kept) == len(ids), ids
+        assert len(kept) == len(ids) - implicit, ids
+        if not implicit:  # the card's zero-config references claim goes too
+            head = head.replace("[[cards]]\n", "[[cards]]\nreferences = false\n")
         (self.root / "watcher.toml").write_text(
             "[[cards.claims]]\n".join([head, *kept]), encoding="utf-8"
         )

@@ -78,7 +78,8 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == (
-        "litellm-proxy-authentication-hooks: 6 of 22 table statements machine-checked; "
+        "litellm-proxy-authentication-hooks: 11 of 22 table statements machine-checked; "
+        "5 of 6 code blocks checked; 0 of 42 references resolved, 42 not checked yet; "
         "5 of 5 Sources rows bound to claims"
     )
     assert (
@@ -94,7 +95,7 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
         "    async_pre_call_hook (CustomLogger) / /v1/messages (beta): YES  "
         "<- messages-endpoint-runs-pre-call-hook"
     ) in lines
-    assert sum("not machine-checked" in line for line in lines) == 16
+    assert sum("not machine-checked" in line for line in lines) == 12  # 11 statements, 1 block
     assert "  Sources" in lines
     assert (
         "    https://github.com/BerriAI/litellm/blob/main/litellm/proxy/proxy_server.py "
@@ -132,9 +133,10 @@ def test_verify_report_has_a_coverage_section_with_statuses(project: Project) ->
     result = project.run("verify", "--today", "2026-11-27", "--json", "-")
     assert result.code == 0
     entries = json.loads(result.out)["coverage"]
-    checked = [e for e in entries if e["machine_checked"]]
+    checked = [e for e in entries if e["machine_checked"] and "claims" in e]
     assert all(c["status"] == "pass" for e in checked for c in e["claims"])
-    assert "  coverage  6 of 22 table statements machine-checked" in result.err
+    assert "  coverage  11 of 22 table statements machine-checked" in result.err
+    assert "5 of 6 code blocks checked; 29 of 42 references resolved, 13 unresolved" in result.err
     assert "(details: watcher coverage)" in result.err  # one line in verify's summary
     hook = next(
         e

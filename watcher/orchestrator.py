@@ -158,6 +158,9 @@ class RunTree:
                 blob = blobs.get(path)
                 if blob is not None:
                     self._raw[path] = blob
+                elif path in blobs:  # no such file: later reads (and parses) know without asking
+                    self.blobs[path] = None
+                    self.ids[path] = None
                 try:
                     self._texts[path] = blob.data.decode("utf-8-sig") if blob else None
                 except UnicodeDecodeError:

@@ -47,14 +47,16 @@ def _claims(ids: tuple[str, ...], statuses: Mapping[str, str]) -> str:
 def summary(coverage: CardCoverage) -> str:
     bound = sum(1 for source in coverage.sources if source.claims)
     blocks = sum(1 for block in coverage.blocks if block.checked)
-    resolved = sum(1 for item in coverage.references if item.status.startswith("resolved"))
-    open_ = len(coverage.references) - resolved
+    counts: dict[str, int] = {}
+    for item in coverage.references:
+        status = item.status.removesuffix(" at accept")
+        counts[status] = counts.get(status, 0) + 1
+    others = "".join(f", {n} {s}" for s, n in counts.items() if s != "resolved")
     return (
         f"{coverage.checked} of {len(coverage.statements)} table statements machine-checked; "
         f"{blocks} of {len(coverage.blocks)} code blocks checked; "
-        f"{resolved} of {len(coverage.references)} references resolved"
-        + (f" ({open_} not: unresolved, drifted or not checked yet)" if open_ else "")
-        + f"; {bound} of {len(coverage.sources)} Sources rows bound to claims"
+        f"{counts.get('resolved', 0)} of {len(coverage.references)} references resolved{others}; "
+        f"{bound} of {len(coverage.sources)} Sources rows bound to claims"
     )
 
 

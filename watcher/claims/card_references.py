@@ -36,6 +36,7 @@ from watcher.config import ClaimConfig
 from watcher.facts import ReferenceFacts, Resolution, SourceTree
 
 ID = "card-references"
+MAX_LISTED = 5  # references named in a verdict's message; the evidence lists every one
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,22 @@ def _where(entry: Mapping[str, Any] | None) -> str:
     return str(entry.get("path", "")) if isinstance(entry, Mapping) else ""
 
 
-def judge(resolution: Resolution | None, key: str, base: Mapping[str, Any] | None) -> Outcome:
+def judge(
+    resolution: Resolution | None,
+    key: str,
+    base: Mapping[str, Any] | None,
+    missing: tuple[str, ...] = (),
+) -> Outcome:
     """One reference against its baseline entry (None: no baseline, or new in the card)."""
     was = isinstance(base, Mapping) and base.get("status") == "resolved"
     pinned = _where(base)
     if resolution is None or resolution.problem:
         why = resolution.problem if resolution else "not looked up"
-        return Outcome(key, "error" if was else "unresolved", f"could not be looked up: {why}")
+        return Outcome(key, "error", f"could not be looked up: {why}")
     if not resolution.found:
+        if was and pinned in missing:
+            note = f"cannot tell: it was in {pinned}, a cited file no longer in the tree"
+            return Outcome(key, "error", note, pinned)
         if was:
             return Outcome(key, "drift", f"no longer defined upstream (was in {pinned})", pinned)
         return Outcome(key, "unresolved", "not found upstream")
@@ -119,7 +128,10 @@ class CardReferences(ClaimKind):
 
     def outcomes(self, found: ReferenceFacts, baseline: JSON | None) -> list[Outcome]:
         base = baseline.get("references", {}) if isinstance(baseline, Mapping) else {}
-        return [judge(found.get(ref["key"]), ref["key"], base.get(ref["key"])) for ref in self.refs]
+        return [
+            judge(found.get(ref["key"]), ref["key"], base.get(ref["key"]), found.missing)
+            for ref in self.refs
+        ]
 
     def evaluate(
         self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree
@@ -137,7 +149,8 @@ class CardReferences(ClaimKind):
         rows = self._rows(outcomes, baseline)
         items = tuple((o.key, o.status) for o in outcomes)
         bad = [o for o in outcomes if o.status in {"drift", "error"}]
-        lines = [f"{o.key} ({'; '.join(places[o.key][:2])}): {o.note}" for o in bad]
+        lines = [f"{o.key} ({'; '.join(places[o.key][:2])}): {o.note}" for o in bad[:MAX_LISTED]]
+        lines += [f"and {len(bad) - MAX_LISTED} more"] if len(bad) > MAX_LISTED else []
         resolved = sum(1 for o in outcomes if o.status == "resolved")
         unresolved = sum(1 for o in outcomes if o.status == "unresolved")
         counts = (

@@ -248,6 +248,7 @@ class Resolution:
 class ReferenceFacts:
     resolutions: tuple[Resolution, ...]
     searched: tuple[str, ...] = field(default=(), compare=False)
+    missing: tuple[str, ...] = ()  # cited files not in the tree (left out of the search)
 
     def get(self, key: str) -> Resolution | None:
         return next((r for r in self.resolutions if r.key == key), None)

@@ -265,12 +265,23 @@ def resolve_references(
     then searched for the bare names too: a card that says `proxy_logging_obj.pre_call_hook`
     and later just `pre_call_hook` means the same method."""
     specs = list(specs)
-    resolver = Resolver(tree, seeds)
+    texts = tree.texts(list(seeds))
+    # A cited file that is gone is left out of the search (the claims bound to it say where it
+    # went); a reference that was found in it is then an error, not a drift.
+    missing = tuple(path for path in seeds if texts.get(path) is None)
+    resolver = Resolver(tree, [path for path in seeds if path not in missing])
+    try:
+        for path in resolver.seeds:
+            resolver.index(path)
+    except _Unreadable as exc:  # the search cannot start where the card's sources are
+        problem = tuple(Resolution(s.key, (), problem=str(exc)) for s in specs)
+        return ReferenceFacts(problem, missing=missing)
     results = {s.key: resolver.resolve(s, modules) for s in specs if _qualified(s)}
     extra = (loc.path for r in results.values() for loc in r.found if loc.path.endswith(".py"))
     resolver.seeds.extend(p for p in dict.fromkeys(extra) if p not in resolver.seeds)
     results.update({s.key: resolver.resolve(s, modules) for s in specs if not _qualified(s)})
-    return ReferenceFacts(tuple(results[s.key] for s in specs), tuple(resolver.searched))
+    resolutions = tuple(results[s.key] for s in specs)
+    return ReferenceFacts(resolutions, tuple(resolver.searched), missing)
 
 
 def _qualified(spec: ReferenceSpec) -> bool:
