@@ -19,7 +19,7 @@ UNCHECKED = "not machine-checked"
 
 def coverage_of(card: CardConfig, references: Mapping[str, str] | None = None) -> CardCoverage:
     """`references`: the status of each reference (by key) from a run or the accepted snapshot."""
-    bindings = [ClaimBinding(c.id, c.source, c.covers) for c in card.claims]
+    bindings = [ClaimBinding(c.id, c.rows, c.covers) for c in card.claims]
     text = read_card(card.path)
     return card_coverage(text, str(card.path), bindings, card.references, references)
 

@@ -23,7 +23,7 @@ class ClaimBinding:
     """What one claim vouches for: its Sources row and the statements it declares."""
 
     id: str
-    source: str
+    sources: tuple[str, ...]  # the Sources rows it is bound to
     covers: tuple[StatementRef, ...]
 
 
@@ -84,7 +84,7 @@ def card_coverage(
             row.kind,
             row.last_verified,
             row.line,
-            tuple(c.id for c in claims if c.source == row.source),
+            tuple(c.id for c in claims if row.source in c.sources),
         )
         for row in parse_sources(text, where).rows
     )

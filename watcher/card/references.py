@@ -128,7 +128,8 @@ class _Collector:
 
     def add(self, ref: CardReference, place: Place) -> str:
         old = self.found.get(ref.key)
-        places = (*old.places, place) if old else (place,)
+        places = (*old.places, place) if old and place not in old.places else (place,)
+        places = old.places if old and place in old.places else places
         self.found[ref.key] = CardReference(
             ref.kind, ref.target, old.text if old else ref.text, ref.keywords, places
         )

@@ -53,7 +53,7 @@ class PreparedCard:
 
     def unchecked(self) -> list[str]:
         """Sources rows no claim vouches for: reported, never dated."""
-        bound = {claim.config.source for claim in self.claims}
+        bound = {row for claim in self.claims for row in claim.config.rows}
         rows = parse_sources(read_card(self.card.path), str(self.card.path)).rows
         return [row.source for row in rows if row.source not in bound]
 

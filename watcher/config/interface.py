@@ -44,6 +44,16 @@ class ClaimConfig:
     # now: a claim bound to exactly one such cell reads its expected answer from it.
     cells: tuple[tuple[StatementRef, str], ...] = ()
 
+    @property
+    def rows(self) -> tuple[str, ...]:
+        """The Sources rows this claim can hold back: its `source`, or for the card-references
+        claim (no `source`) the cited files' rows (`rows`: 'path<TAB>row' lines)."""
+        if self.source:
+            return (self.source,)
+        listed = self.params.get("rows", ())
+        lines = listed if isinstance(listed, list | tuple) else ()
+        return tuple(str(line).split("\t", 1)[-1] for line in lines)
+
 
 @dataclass(frozen=True)
 class CardConfig:
