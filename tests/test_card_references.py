@@ -156,6 +156,28 @@ def test_get_instance_fn_renamed_drifts_naming_the_dispatch_flow_sentence(
     assert claims["custom-auth-loaded-from-config"]["status"] == "drift"  # its own claim too
 
 
+CALLBACK = "callback general_settings.custom_auth(request, api_key)"
+
+
+def test_the_custom_auth_example_must_take_what_upstream_calls_it_with(project: Project) -> None:
+    result = project.run("verify", "--today", "2026-11-27", "--json", "-")
+    assert references_of(result.out)[CALLBACK]["status"] == "resolved"
+    auth = project.upstream.read(AUTH)
+    call = "await user_custom_auth(request=request, api_key=api_key)"
+    assert call in auth
+    wider = "await user_custom_auth(request=request, api_key=api_key, route=route)"
+    project.upstream.commit({AUTH: auth.replace(call, wider)}, "pass the route too")
+
+    result = project.run("verify", "--today", "2026-11-28", "--json", "-")
+    assert result.code == 1
+    message = str(claims_of(result.out)["card-references"]["message"])
+    assert (
+        f"{CALLBACK} (Custom Auth Function Signature (line 68)): upstream calls it with route="
+        in message
+    )
+    assert project.row_dates()["auth"] == "2026-11-27"  # the call is in the auth module's row
+
+
 def test_formatting_and_a_move_behind_a_re_export_do_not_alarm(project: Project) -> None:
     assert project.run("verify", "--today", "2026-11-27").code == 0
     types = project.upstream.read(TYPES)

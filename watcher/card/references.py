@@ -47,7 +47,9 @@ class Place:
 class CardReference:
     """One upstream thing the card names. `kind`: import (target `module:name`), module, call
     (target `module:name` or a dotted name, with `keywords`), name (dotted), setting (dotted key
-    path of a YAML block), path (a file)."""
+    path of a YAML block), path (a file), callback (a function of the card's Python that a YAML
+    setting names, e.g. `custom_auth: mymodule.my_auth`: target the setting's key path,
+    `keywords` the function's parameters, which must take what upstream calls it with)."""
 
     kind: str
     target: str
@@ -57,7 +59,7 @@ class CardReference:
 
     @property
     def key(self) -> str:
-        call = f"({', '.join(self.keywords)})" if self.kind == "call" else ""
+        call = f"({', '.join(self.keywords)})" if self.kind in {"call", "callback"} else ""
         return f"{self.kind} {self.target}{call}"
 
 
@@ -122,6 +124,7 @@ class _Collector:
         self.packages = packages
         self.found: dict[str, CardReference] = {}
         self.skipped: list[Skipped] = []
+        self.values: dict[str, str] = {}  # YAML key path -> its string value
 
     def upstream(self, module: str) -> bool:
         return module.split(".")[0] in self.packages
@@ -164,6 +167,17 @@ class _Collector:
                 text = ast.unparse(node)
                 yield self.add(CardReference("call", target, _short(text), words), place)
 
+    def callbacks(self, block: CodeBlock) -> None:
+        """A top-level function whose name a YAML setting gives (`mymodule.my_auth`)."""
+        by_name = {value.rsplit(".", 1)[-1]: path for path, value in self.values.items()}
+        for node in (_tree(block) or ast.Module(body=[], type_ignores=[])).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in by_name:
+                args = node.args
+                params = tuple(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+                text = f"def {node.name}({', '.join(params)})"
+                place = Place(block.line + node.lineno - 1, block.section)
+                self.add(CardReference("callback", by_name[node.name], text, params), place)
+
     def yaml_block(self, block: CodeBlock) -> BlockCheck:
         try:
             data = yaml.safe_load(block.text)
@@ -172,7 +186,7 @@ class _Collector:
             return BlockCheck(block.language, block.line, block.section, False, reason)
         keys = [
             self.add(CardReference("setting", path, path), Place(block.line, block.section))
-            for path in _key_paths(data, "")
+            for path in _key_paths(data, "", self.values)
         ]
         return BlockCheck(block.language, block.line, block.section, True, references=tuple(keys))
 
@@ -217,14 +231,16 @@ def _short(text: str, limit: int = 120) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def _key_paths(data: object, prefix: str) -> Iterator[str]:
+def _key_paths(data: object, prefix: str, values: dict[str, str]) -> Iterator[str]:
     if not isinstance(data, dict):
         return
     for key, value in data.items():
         if isinstance(key, str) and _KEY.match(key):
             path = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, str):
+                values.setdefault(path, value)
             yield path
-            yield from _key_paths(value, path)
+            yield from _key_paths(value, path, values)
 
 
 def _yaml_key(text: str) -> str:
@@ -256,6 +272,8 @@ def card_references(document: CardDocument, packages: Iterable[str]) -> CardRefe
         else:
             reason = f"a {block.language} block" if block.language else "no language given"
             checks.append(BlockCheck(block.language, block.line, block.section, False, reason))
+    for block in python:
+        collector.callbacks(block)
     for span in document.spans:
         collector.span(span, imports)
     return CardReferences(tuple(collector.found.values()), tuple(collector.skipped), tuple(checks))

@@ -77,6 +77,8 @@ def judge(
     if resolution.rejected:
         words = ", ".join(f"{w}=" for w in resolution.rejected)
         note = f"the signature at {hit.path}:{hit.line} does not accept {words}"
+        if key.startswith("callback "):
+            note = f"upstream calls it with {words} ({hit.path}:{hit.line}); the card's function takes no such parameter"
         return Outcome(key, "drift" if was else "unresolved", note, hit.path, hit.line)
     moved = f" (was in {pinned})" if was and pinned and hit.path != pinned else ""
     return Outcome(

@@ -46,6 +46,11 @@ class ModuleIndex:
     variables: dict[str, tuple[int, str]] = field(default_factory=dict)  # name -> (line, class)
     imports: dict[str, str] = field(default_factory=dict)  # local -> absolute dotted origin
     strings: dict[str, int] = field(default_factory=dict)  # literal -> first line
+    # A settings key -> the global loaded from it (`user_custom_auth = get_instance_fn(value=
+    # custom_auth)` where `custom_auth = general_settings.get("custom_auth")`), and its line.
+    loaded: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Calls of a bare name: name -> (line, keywords, positional arguments) per call.
+    calls: dict[str, list[tuple[int, tuple[str, ...], int]]] = field(default_factory=dict)
 
     def defines(self, name: str) -> int:
         """Line of the module-level definition of `name` (0: not defined here)."""
@@ -107,6 +112,41 @@ def _class_info(node: ast.ClassDef) -> ClassInfo:
     return ClassInfo(node.lineno, bases, methods, fields, init)
 
 
+def _key_read(value: ast.expr) -> str:
+    """The settings key an expression reads: `x.get("k", ...)` or `x["k"]` -> 'k'; else ''."""
+    func = value.func if isinstance(value, ast.Call) else None
+    if isinstance(value, ast.Call) and isinstance(func, ast.Attribute) and func.attr == "get":
+        first = value.args[0] if value.args else None
+        return (
+            first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+        )
+    if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant):
+        return value.slice.value if isinstance(value.slice.value, str) else ""
+    return ""
+
+
+def _loaded_in(fn: _Function, index: ModuleIndex) -> None:
+    """Globals a function loads from a settings key through one local (`global g; k =
+    settings.get("key"); g = load(value=k)`)."""
+    declared = {n for s in ast.walk(fn) if isinstance(s, ast.Global) for n in s.names}
+    locals_: dict[str, str] = {}
+    for stmt in ast.walk(fn):
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            continue
+        target = stmt.targets[0]
+        if not isinstance(target, ast.Name):
+            continue
+        if key := _key_read(stmt.value):
+            locals_[target.id] = key
+        elif isinstance(stmt.value, ast.Call) and (
+            target.id in declared or target.id in index.variables
+        ):
+            args = [*stmt.value.args, *(k.value for k in stmt.value.keywords)]
+            for arg in args:
+                if isinstance(arg, ast.Name) and arg.id in locals_:
+                    index.loaded.setdefault(locals_[arg.id], (target.id, stmt.lineno))
+
+
 def index_module(parsed: ParsedModule) -> ModuleIndex | None:
     """The module's definitions (None when its syntax is newer than this interpreter reads)."""
     tree = parsed.lines.tree
@@ -135,6 +175,11 @@ def index_module(parsed: ParsedModule) -> ModuleIndex | None:
                 local = alias.asname or alias.name.split(".")[0]
                 index.imports.setdefault(local, alias.name if alias.asname else local)
     for node in ast.walk(tree):
+        if isinstance(node, _Function):
+            _loaded_in(node, index)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            words = tuple(k.arg for k in node.keywords if k.arg)
+            index.calls.setdefault(node.func.id, []).append((node.lineno, words, len(node.args)))
         literal = node.value if isinstance(node, ast.Constant) else None
         if isinstance(literal, str) and _IDENTIFIER.match(literal):
             index.strings.setdefault(literal, getattr(node, "lineno", 0))

@@ -174,6 +174,9 @@ class Resolver:
 
     def resolve(self, spec: ReferenceSpec, modules: Sequence[str]) -> Resolution:
         try:
+            if spec.kind == "callback":  # every keyword upstream passes must be a parameter
+                found, passed = self._callback(spec, modules)
+                return Resolution(spec.key, found, tuple(sorted(passed - set(spec.keywords))))
             found = self._find(spec, modules)
         except _Unreadable as exc:
             return Resolution(spec.key, (), problem=str(exc))
@@ -231,6 +234,28 @@ class Resolver:
         if not found and "_" in name.split(".")[-1] and (not rest or self._name(head, modules)):
             found.extend(self._setting(name.split(".")[-1], modules))
         return tuple(found)
+
+    def _callback(
+        self, spec: ReferenceSpec, modules: Sequence[str]
+    ) -> tuple[tuple[Location, ...], set[str]]:
+        """Where upstream calls the function a setting names (the global loaded from the key,
+        then each call of it in any searched file), and the keywords those calls pass."""
+        key = spec.target.split(".")[-1]
+        paths = self._everywhere(modules)
+        names = {
+            index.loaded[key][0]
+            for index in (self.index(p) for p in paths)
+            if index is not None and key in index.loaded
+        }
+        found: list[Location] = []
+        passed: set[str] = set()
+        for path in paths:
+            index = self.index(path)
+            for name in sorted(names):
+                for line, words, _ in index.calls.get(name, []) if index else ():
+                    found.append(Location(path, line, f"call of {name}"))
+                    passed.update(words)
+        return tuple(found), passed
 
     def _setting(self, key: str, modules: Sequence[str]) -> tuple[Location, ...]:
         found: list[Location] = []
