@@ -197,3 +197,60 @@ def test_coverage_refuses_a_cell_and_an_explicit_expectation_too(project: Projec
 )
 def test_cell_answer_reads_the_spellings_of_yes_and_no(text: str, answer: bool | None) -> None:
     assert cell_answer(text) is answer
+
+
+DISPATCH = "custom-auth-dispatch-order"
+FLOW_IF = "└── if enterprise_custom_auth: call it\n└── elif user_custom_auth:"
+FLOW_SWAPPED = "└── if user_custom_auth: call it\n└── elif enterprise_custom_auth:"
+
+
+def edit_card(project: Project, old: str, new: str) -> None:
+    text = project.card_text()
+    assert old in text
+    project.card.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_dispatch_order_is_read_from_the_cards_dispatch_flow_block(project: Project) -> None:
+    result = project.run("verify", "--today", "2026-11-27", "--json", "-")
+    dispatch = next(c for c in json.loads(result.out)["claims"] if c["id"] == DISPATCH)
+    assert dispatch["status"] == "pass", dispatch
+    edit_card(project, FLOW_IF, FLOW_SWAPPED)  # the card now states the other order
+    result = project.run("verify", "--today", "2026-11-28", "--json", "-")
+    assert result.code == 1
+    dispatch = next(c for c in json.loads(result.out)["claims"] if c["id"] == DISPATCH)
+    assert dispatch["status"] == "drift"
+    assert (
+        "branch order is enterprise_custom_auth -> user_custom_auth, "
+        "the card says user_custom_auth -> enterprise_custom_auth"
+    ) in dispatch["message"]
+    edit_card(
+        project,
+        "await user_custom_auth(request=request, api_key=api_key)",
+        "await user_custom_auth(request=request, token=api_key)",
+    )
+    edit_card(project, FLOW_SWAPPED, FLOW_IF)
+    result = project.run("verify", "--today", "2026-11-28", "--json", "-")
+    dispatch = next(c for c in json.loads(result.out)["claims"] if c["id"] == DISPATCH)
+    assert (
+        dispatch["status"] == "drift" and "user_custom_auth is awaited with" in dispatch["message"]
+    )
+
+
+def test_an_order_in_watcher_toml_and_a_readable_block_is_a_config_error(project: Project) -> None:
+    edit_config(
+        project,
+        'marker = "user_custom_auth"\n',
+        'marker = "user_custom_auth"\norder = ["enterprise_custom_auth", "user_custom_auth"]\n',
+    )
+    result = project.run("verify", "--today", "2026-11-27")
+    assert result.code == 2
+    assert ".order: the card's Dispatch Flow block already states the dispatch" in result.err
+    assert "remove `order` (edit the block to change it)" in result.err
+
+
+def test_without_a_readable_block_the_order_must_be_in_watcher_toml(project: Project) -> None:
+    edit_card(project, "└── elif user_custom_auth:", "└── otherwise user_custom_auth:")
+    edit_card(project, "## Dispatch Flow", "## Dispatch")  # and under another heading
+    result = project.run("verify", "--today", "2026-11-27")
+    assert result.code == 2
+    assert ".order: missing (the card has no block under 'Dispatch Flow'" in result.err

@@ -6,11 +6,13 @@ elsewhere is drift (with the dispatch facts there), found nowhere is an error.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from watcher.claims.common import FILE_PARAM, file_is_gone, file_of, json_diff
+from watcher.claims.expectation import dispatch_flow
 from watcher.claims.interface import (
     JSON,
+    ClaimConfigError,
     ClaimKind,
     Drift,
     Error,
@@ -21,6 +23,7 @@ from watcher.claims.interface import (
     Pass,
     Verdict,
 )
+from watcher.config import ClaimConfig
 from watcher.errors import WatcherError
 from watcher.facts import DispatchChain, FactsError, SourceTree, to_json
 from watcher.facts.locate import find_function
@@ -42,12 +45,32 @@ class DispatchUnchanged(ClaimKind):
         "file": FILE_PARAM,
         "entry": Param(str, "the auth entry function", "user_api_key_auth"),
         "marker": Param(str, "a name the dispatch's guard tests", "user_custom_auth"),
-        "order": Param(list, "the branch calls in the order the card states", required=True),
+        "flow": Param(str, "the card's heading over its dispatch sketch", "Dispatch Flow"),
+        "order": Param(list, "the branch calls in order (when the card has no readable sketch)"),
         "call": Param(str, "the custom auth call the card describes", "user_custom_auth"),
         "keywords": Param(
             list, "keyword arguments the card says that call receives", ("request", "api_key")
         ),
     }
+
+    def __init__(self, config: ClaimConfig, values: Mapping[str, Any]) -> None:
+        super().__init__(config, values)
+        flow = dispatch_flow(config, values["flow"])
+        stated = [key for key in ("order", "call", "keywords") if key in config.params]
+        if flow is not None and stated:
+            raise ClaimConfigError(
+                f"{config.where}.{stated[0]}: {flow.origin} already states the dispatch "
+                f"({' -> '.join(flow.order)}; await {flow.call}({', '.join(flow.keywords)})); "
+                f"remove `{stated[0]}` (edit the block to change it)"
+            )
+        if flow is None and not values["order"]:
+            raise ClaimConfigError(
+                f"{config.where}.order: missing (the card has no block under "
+                f"{values['flow']!r} that reads as an if/elif chain with one awaited call)"
+            )
+        self.order = flow.order if flow else tuple(values["order"])
+        self.call = flow.call if flow else str(values["call"])
+        self.keywords = flow.keywords if flow else tuple(values["keywords"])
 
     def request(self) -> FactRequest:
         params = (("entry", self.values["entry"]), ("marker", self.values["marker"]))
@@ -63,12 +86,12 @@ class DispatchUnchanged(ClaimKind):
     def _against_card(self, chain: DispatchChain) -> list[str]:
         problems: list[str] = []
         order = [b.call for b in chain.branches if b.guard != "else"]
-        if order != list(self.values["order"]):
+        if order != list(self.order):
             problems.append(
-                f"branch order is {' -> '.join(order)}, the card says {' -> '.join(self.values['order'])}"
+                f"branch order is {' -> '.join(order)}, the card says {' -> '.join(self.order)}"
             )
-        target = next((b for b in chain.branches if b.call == self.values["call"]), None)
-        wanted = set(self.values["keywords"])
+        target = next((b for b in chain.branches if b.call == self.call), None)
+        wanted = set(self.keywords)
         if target is not None and (not target.awaited or not wanted <= set(target.keywords)):
             got = ", ".join(k + "=" for k in target.keywords) or "no keywords"
             problems.append(

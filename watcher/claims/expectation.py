@@ -7,6 +7,7 @@ resolves a drift. A claim bound to no such cell (or to several) states it in wat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from watcher.card.tables import cell_answer
@@ -50,3 +51,33 @@ def expectation(config: ClaimConfig, key: str, explicit: object) -> Expectation:
         )
     assert isinstance(explicit, bool)
     return Expectation(explicit, f"watcher.toml ({key} = {str(explicit).lower()})")
+
+
+_BRANCH = re.compile(r"\b(?:if|elif)\s+(?:not\s+)?([A-Za-z_]\w*)")
+_AWAITED = re.compile(r"\bawait\s+([A-Za-z_]\w*)\(([^)]*)\)")
+_KEYWORD = re.compile(r"([A-Za-z_]\w*)\s*=")
+
+
+@dataclass(frozen=True)
+class DispatchFlow:
+    """What the card's dispatch sketch states: the names its if/elif chain tests, in order, and
+    the one call it shows awaited with its keywords."""
+
+    order: tuple[str, ...]
+    call: str
+    keywords: tuple[str, ...]
+    origin: str
+
+
+def dispatch_flow(config: ClaimConfig, section: str) -> DispatchFlow | None:
+    """The sketch in the card's block under heading `section` (`if a:` / `elif b:` lines, and
+    `await f(k=...)`), or None when there is no such block or it does not read that way."""
+    texts = [text for heading, text in config.blocks if heading == section]
+    if len(texts) != 1:
+        return None
+    order = tuple(_BRANCH.findall(texts[0]))
+    awaited = _AWAITED.findall(texts[0])
+    if not order or len(awaited) != 1:
+        return None
+    call, args = awaited[0]
+    return DispatchFlow(order, call, tuple(_KEYWORD.findall(args)), f"the card's {section} block")

@@ -43,6 +43,9 @@ class ClaimConfig:
     # The text of each verdict cell (a cell of a YES/NO table) among `covers`, as the card has it
     # now: a claim bound to exactly one such cell reads its expected answer from it.
     cells: tuple[tuple[StatementRef, str], ...] = ()
+    # The card's code blocks as (section heading, text): a claim may read its expectation from
+    # one (dispatch-unchanged reads the Dispatch Flow sketch).
+    blocks: tuple[tuple[str, str], ...] = ()
 
     @property
     def rows(self) -> tuple[str, ...]:

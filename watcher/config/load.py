@@ -134,7 +134,12 @@ def _covers(
 
 
 def _claim(
-    item: object, where: str, sources: set[str], card_where: str, tables: list[CardTable]
+    item: object,
+    where: str,
+    sources: set[str],
+    card_where: str,
+    tables: list[CardTable],
+    blocks: tuple[tuple[str, str], ...] = (),
 ) -> ClaimConfig:
     if not isinstance(item, dict):
         raise ConfigError(f"{where}: expected a table")
@@ -156,7 +161,14 @@ def _claim(
     params = {k: v for k, v in item.items() if k not in _CLAIM_COMMON and k != "covers"}
     cells = tuple((ref, text) for ref in covers if (text := cell_text(tables, ref)) is not None)
     return ClaimConfig(
-        item["id"], item["kind"], item["source"], where, MappingProxyType(params), covers, cells
+        item["id"],
+        item["kind"],
+        item["source"],
+        where,
+        MappingProxyType(params),
+        covers,
+        cells,
+        blocks,
     )
 
 
@@ -183,6 +195,8 @@ def _cards(
         except CardError as exc:
             raise ConfigError(f"{where}.path: {exc}") from None
         tables = parse_tables(text)
+        document = read_document(text)
+        blocks = tuple((block.section, block.text) for block in document.blocks)
         claims: list[ClaimConfig] = []
         for claim_index, claim_item in enumerate(table.get("claims", [])):
             claim = _claim(
@@ -191,6 +205,7 @@ def _cards(
                 {row.source for row in sources.rows},
                 table["path"],
                 tables,
+                blocks,
             )
             if any(other.id == claim.id for other in claims):
                 raise ConfigError(
@@ -200,7 +215,7 @@ def _cards(
         web = upstreams[upstream].web_url or ""
         repository = web.removeprefix("https://github.com/") if "github.com/" in web else None
         cited = cited_files(sources.rows, repository)
-        found = references_of(read_document(text), cited)
+        found = references_of(document, cited)
         if found and table.get("references", True) and all(c.id != REFERENCES_ID for c in claims):
             implicit = references_claim(found, cited, tables, f"{where}.references")
             claims.extend([implicit] if implicit else [])
