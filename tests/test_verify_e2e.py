@@ -100,6 +100,11 @@ def test_json_report_shape_on_stdout_only(project: Project) -> None:
         "passthrough-skips-pre-call-hook",
         "messages-endpoint-runs-pre-call-hook",
         "custom-auth-docs-page",
+        "anthropic-passthrough-docs-page",
+        "pass-through-endpoints-docs-page",
+        "config-settings-docs-page",
+        "passthrough-routes-source-file",
+        "user-api-key-auth-source-file",
     }
     for claim in claims.values():
         assert claim["card"] == CARD_ID and claim["status"] == "pass" and claim["message"]

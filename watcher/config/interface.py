@@ -42,6 +42,9 @@ class ClaimConfig:
     # The text of each verdict cell (a cell of a YES/NO table) among `covers`, as the card has it
     # now: a claim bound to exactly one such cell reads its expected answer from it.
     cells: tuple[tuple[StatementRef, str], ...] = ()
+    # Whether `source` is a Sources row, whose Last Verified date waits for this claim. A claim
+    # on a link the card cites only in a row it covers (the Resources table) dates no row.
+    dates_row: bool = True
 
 
 @dataclass(frozen=True)
