@@ -268,3 +268,21 @@ class FakeTree:
 def judge_tree(tree: FakeTree) -> Verdict:
     kind = claim("source-file", ROWS["auth"])
     return kind.evaluate({}, None, tree)
+
+
+def test_history_visits_the_commits_that_touched_the_cited_file(project: Project) -> None:
+    link_claims(project)
+    text = project.upstream.read(AUTH)
+    project.upstream.commit({"README.md": "unrelated\n"}, "unrelated")
+    removal = project.upstream.commit({AUTH: None, "litellm/proxy/auth/key_auth.py": text}, "mv")
+    result = project.run("history", "--claim", AUTH_CLAIM, "--all", "--json", "-")
+    assert result.code == 0, result.err
+    commits = json.loads(result.out)["cards"][0]["commits"]
+    assert [c["commit"] for c in commits][-1] == removal  # not the unrelated commit
+    assert len(commits) == 2
+    (step,) = commits[-1]["claims"]
+    # A walk does not search for moves (a file not born yet at an old commit is no move).
+    assert (step["status"], step["message"]) == (
+        "drift",
+        f"{AUTH} is not in the tree at {removal[:12]}; the link is dead",
+    )

@@ -41,6 +41,9 @@ MAX_RENAMES = 5
 class TracksRemovals(Protocol):
     """A tree that can ask git which commit removed a path (the run's tree; not a test stub)."""
 
+    # False in history walks: at commits older than the baseline, a file not born yet is no move.
+    relocation_searches: bool
+
     def removal(self, path: str) -> FileRemoval | None: ...
 
     def paths(self, suffix: str = ".py", under: str = "") -> list[str]: ...
@@ -67,6 +70,9 @@ class SourceFile(ClaimKind):
     def requests(self) -> tuple[FactRequest, ...]:
         return ()  # the tree's listing answers; no file is read or parsed
 
+    def watched_paths(self) -> tuple[str, ...]:
+        return (self.file,)  # history walks visit the commits that touched the file
+
     def record(self, facts: Mapping[FactRequest, Extracted]) -> JSON | None:
         return {"file": self.file}
 
@@ -82,6 +88,8 @@ class SourceFile(ClaimKind):
         except WatcherError as exc:
             return Error(f"{self.file}: the upstream tree could not be listed: {exc}")
         gone = f"{self.file} is not in the tree at {tree.commit[:12]}"
+        if isinstance(tree, TracksRemovals) and not tree.relocation_searches:
+            return Drift(f"{gone}; the link is dead", (), (f"- file: {self.file}",))
         try:
             return _where_it_went(tree, self.file, gone)
         except WatcherError as exc:
