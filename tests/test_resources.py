@@ -24,6 +24,7 @@ from support import (
     git,
 )
 
+from watcher.actions.issue_text import ClaimAlert, UpstreamAt, drift_body
 from watcher.claims import Verdict
 from watcher.claims.source_file import same_name
 from watcher.config import ConfigError
@@ -286,3 +287,44 @@ def test_history_visits_the_commits_that_touched_the_cited_file(project: Project
         "drift",
         f"{AUTH} is not in the tree at {removal[:12]}; the link is dead",
     )
+
+
+@pytest.mark.parametrize(
+    ("dates_row", "says"),
+    [
+        (True, "vouches for the Sources row `https://docs.example/page` of `card.md`."),
+        (
+            False,
+            "checks the link `https://docs.example/page` (cited in a row it covers, not a "
+            "Sources row) of `card.md`.",
+        ),
+    ],
+)
+def test_a_drift_issue_says_whether_the_claim_dates_a_row(dates_row: bool, says: str) -> None:
+    alert = ClaimAlert(
+        card="card",
+        card_path="card.md",
+        claim="a-docs-page",
+        kind="docs-page",
+        kind_help="A cited web page answers.",
+        source="https://docs.example/page",
+        params=(),
+        status="drift",
+        message="gone",
+        diff=(),
+        evidence=(),
+        facts=None,
+        upstream=UpstreamAt("https://github.com/o/r.git", "main", "a" * 40, None),
+        baseline_commit=None,
+        dates_row=dates_row,
+    )
+    assert says in drift_body(alert, "<!-- m -->", "watcher", None)
+
+
+def test_a_markdown_link_in_the_covered_row_counts_as_citing_the_source(project: Project) -> None:
+    url = "https://docs.litellm.ai/docs/pass_through/anthropic_completion"
+    text = project.card_text()
+    project.card.write_text(text.replace(f"| {url} |", f"| [the page]({url}) |"), encoding="utf-8")
+    result = project.run("coverage")
+    assert result.code == 0, result.err
+    assert "<- anthropic-passthrough-docs-page" in result.out
