@@ -71,8 +71,8 @@ class TimedTree:
         self.batches.append((len(paths), time.perf_counter() - start))
         return found
 
-    def paths(self, suffix: str = ".py") -> list[str]:
-        return self.tree.paths(suffix)
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
+        return self.tree.paths(suffix, under)
 
 
 def search(tree: RunTree, targets: list[str], without_hook: bool = False) -> None:
