@@ -19,6 +19,8 @@ from support import (
     RESOURCE_DOCS_CLAIMS,
     ROWS,
     SOURCE_FILE_CLAIMS,
+    DocsServer,
+    Page,
     Project,
     Upstream,
     git,
@@ -328,3 +330,26 @@ def test_a_markdown_link_in_the_covered_row_counts_as_citing_the_source(project:
     result = project.run("coverage")
     assert result.code == 0, result.err
     assert "<- anthropic-passthrough-docs-page" in result.out
+
+
+def test_an_unreachable_resources_page_is_annotated_on_its_resources_row(
+    project: Project, docs: DocsServer, tmp_path: Any
+) -> None:
+    docs.pages["/docs/pass_through/anthropic_completion"] = Page(503, "down")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    result = project.run("verify", "--today", TODAY, "--json", "-", env=env)
+    assert result.code == 2
+    line = (
+        project.card_text()
+        .splitlines()
+        .index(
+            "| Anthropic Passthrough docs | /anthropic/{endpoint} passthrough usage | "
+            "https://docs.litellm.ai/docs/pass_through/anthropic_completion |"
+        )
+    )
+    (error,) = [x for x in result.err.splitlines() if x.startswith("::error ")]
+    assert error.startswith(
+        f"::error file=knowledge/litellm-proxy-authentication-hooks.md,line={line + 1},"
+        "title=watcher could not verify%3A anthropic-passthrough-docs-page::"
+    )
+    assert json.loads(result.out)["cards"][0]["not_dated"] == []
