@@ -25,7 +25,9 @@ def find_removal(
     git: Git, prefetch: Callable[[Sequence[str]], None], tip: str, path: str
 ) -> FileRemoval | None:
     """The newest commit reachable from `tip` that removed `path`, and its rename, if any."""
-    commit = git("log", "-n1", "--no-abbrev", "--format=%H", "--diff-filter=D", tip, "--", path)
+    commit = git(
+        "log", "-n1", "--no-abbrev", "--format=%H", "--diff-filter=D", tip, "--", _literal(path)
+    )
     commit = commit.strip()
     if not commit:
         return None
@@ -40,13 +42,18 @@ def find_removal(
     prefetch([removed, *added.values()])
     renames = git(
         "diff-tree", "-r", "-z", "-M", "--name-status", "--diff-filter=R",
-        parents[0], commit, "--", path, *added,
+        parents[0], commit, "--", *map(_literal, [path, *added]),
     )  # fmt: skip
     fields = [field for field in renames.split("\0") if field]
     for status, old, new in zip(fields[::3], fields[1::3], fields[2::3], strict=False):
         if old == path and status.startswith("R"):
             return FileRemoval(commit, new, int(status[1:] or 0))
     return FileRemoval(commit)
+
+
+def _literal(path: str) -> str:
+    """An upstream path as a pathspec that means exactly that path (`*`, `[` are no globs)."""
+    return f":(literal){path}"
 
 
 def _changes(raw: str, path: str) -> tuple[str | None, dict[str, str]]:
