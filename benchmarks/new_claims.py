@@ -71,8 +71,8 @@ class TimedTree:
         self.batches.append((len(paths), time.perf_counter() - start))
         return found
 
-    def paths(self, suffix: str = ".py") -> list[str]:
-        return self.tree.paths(suffix)
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
+        return self.tree.paths(suffix, under)
 
 
 def search(tree: RunTree, targets: list[str], without_hook: bool = False) -> None:
@@ -98,7 +98,12 @@ def search(tree: RunTree, targets: list[str], without_hook: bool = False) -> Non
 def docs_server() -> Iterator[str]:
     class Page(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = b"<p>general_settings: custom_auth: mymodule.my_auth</p>"
+            # One page for every docs claim: it holds each claim's phrases (the card's pages).
+            body = (
+                b"<p>general_settings: custom_auth: mymodule.my_auth</p>"
+                b"<p>pass_through_endpoints: auth: boolean # Enable LiteLLM authentication</p>"
+                b"<p>Just replace api.anthropic.com with LITELLM_PROXY_BASE_URL/anthropic</p>"
+            )
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

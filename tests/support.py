@@ -40,6 +40,20 @@ HELPERS = {
 }
 DOCS_PATH = "/docs/proxy/custom_auth"
 DOCS_PAGE = "<html><body><h1>Custom Auth</h1><p>Set <code>custom_auth</code> in general_settings.</p></body></html>"
+# The Resources table's other docs links, by path: pages we write, with the phrases the claims want.
+RESOURCE_PAGES = {
+    "/docs/pass_through/anthropic_completion": (
+        "<p>Just replace <code>https://api.anthropic.com</code> with "
+        "<code>LITELLM_PROXY_BASE_URL/anthropic</code></p>"
+    ),
+    "/docs/proxy/pass_through": (
+        "<pre>general_settings:\n  pass_through_endpoints:\n    - path: string\n"
+        "      auth: boolean  # Enable LiteLLM authentication (Enterprise)</pre>"
+    ),
+    "/docs/proxy/config_settings": (
+        "<table><tr><td>custom_auth</td></tr><tr><td>pass_through_endpoints</td></tr></table>"
+    ),
+}
 CARD = "knowledge/litellm-proxy-authentication-hooks.md"
 CARD_ID = "litellm-proxy-authentication-hooks"
 # The second card (issue 13 item 7): config-defined pass-through endpoints and their `auth`.
@@ -54,6 +68,14 @@ ROWS = {
     "messages": f"https://github.com/BerriAI/litellm/blob/main/{MESSAGES}",
     "proxy_server": f"https://github.com/BerriAI/litellm/blob/main/{PROXY_SERVER}",
 }
+# The claims on the Resources table's docs links that are no Sources rows: they date no row.
+RESOURCE_DOCS_CLAIMS = (
+    "anthropic-passthrough-docs-page",
+    "pass-through-endpoints-docs-page",
+    "config-settings-docs-page",
+)
+DOCS_CLAIMS = ("custom-auth-docs-page", *RESOURCE_DOCS_CLAIMS)
+SOURCE_FILE_CLAIMS = ("passthrough-routes-source-file", "user-api-key-auth-source-file")
 # The three claims of the first card's two primary sources (issue 2); tests of mechanics use these.
 CORE_CLAIMS = (
     "passthrough-routes-authenticated",
@@ -157,6 +179,7 @@ class DocsServer:
 
     def __init__(self) -> None:
         self.pages: dict[str, Page] = {DOCS_PATH: Page()}
+        self.pages.update({path: Page(body=body) for path, body in RESOURCE_PAGES.items()})
         self.hits: list[str] = []
         pages, hits = self.pages, self.hits
 
@@ -231,8 +254,13 @@ class Project:
             'url = "https://github.com/BerriAI/litellm.git"',
             f'url = "{upstream.url}"\nweb_url = "https://github.com/BerriAI/litellm"',
         )
-        if docs_url is not None:  # the docs claim fetches from a local server, not the web
-            config = config.replace('kind = "docs-page"', f'kind = "docs-page"\nurl = "{docs_url}"')
+        if docs_url is not None:  # docs claims fetch from a local server (same paths), not the web
+            base = docs_url.removesuffix(DOCS_PATH)
+            config = re.sub(
+                r'kind = "docs-page"\nsource = "https://docs\.litellm\.ai(/[^"]*)"\n',
+                lambda m: f'{m.group(0)}url = "{base}{m.group(1)}"\n',
+                config,
+            )
         (self.root / "watcher.toml").write_text(config, encoding="utf-8")
         self.cache = root / "cache"
         self.upstream = upstream
@@ -246,6 +274,17 @@ class Project:
         assert len(kept) == len(ids) - implicit, ids
         if not implicit:  # the card's zero-config references claim goes too
             head = head.replace("[[cards]]\n", "[[cards]]\nreferences = false\n")
+        (self.root / "watcher.toml").write_text(
+            "[[cards.claims]]\n".join([head, *kept]), encoding="utf-8"
+        )
+        return self
+
+    def drop_claims(self, *ids: str) -> Project:
+        """Drop these claims from the config: a test about another claim's outcome."""
+        config = (self.root / "watcher.toml").read_text(encoding="utf-8")
+        head, *claims = config.split("[[cards.claims]]\n")
+        kept = [c for c in claims if not any(f'id = "{i}"\n' in c for i in ids)]
+        assert len(kept) == len(claims) - len(ids), ids
         (self.root / "watcher.toml").write_text(
             "[[cards.claims]]\n".join([head, *kept]), encoding="utf-8"
         )

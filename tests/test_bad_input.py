@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support import AUTH, PASSTHROUGH, ROWS, Project
+from support import AUTH, DOCS_CLAIMS, PASSTHROUGH, ROWS, Project
 
 
 def replace_in(path: Path, old: str, new: str) -> None:
@@ -161,12 +161,13 @@ def claim_messages(report: dict[str, object]) -> dict[str, str]:
 def test_unreachable_upstream_is_an_error_for_every_claim(project: Project, tmp_path: Path) -> None:
     report = error_report(project, "--upstream-url", (tmp_path / "nowhere").as_uri())
     messages = claim_messages(report)
-    assert len(messages) == 9  # the eight configured claims and the card's references
-    # The upstream's reason is said once; the docs page says what stopped it, not "upstream".
+    assert len(messages) == 14  # the thirteen configured claims and the card references
+    # The upstream's reason is said once; the docs pages say what stopped them, not "upstream".
     assert sum(str(tmp_path / "nowhere") in m for m in messages.values()) == 1
-    assert "not checked: the run stopped when the upstream could not be read" in messages.pop(
-        "custom-auth-docs-page"
-    )
+    for docs_claim in DOCS_CLAIMS:
+        assert "not checked: the run stopped when the upstream could not be read" in messages.pop(
+            docs_claim
+        )
     assert all("could not read upstream" in m for m in messages.values())
 
 

@@ -12,7 +12,7 @@ import socket
 import httpx
 import pytest
 from claim_support import claim
-from support import DOCS_PATH, DocsServer, Page, Project
+from support import DOCS_CLAIMS, DOCS_PATH, DocsServer, Page, Project
 
 from watcher.actions.issue_text import UpstreamAt
 from watcher.claims import ClaimKind, Evidence, Extracted, Verdict
@@ -162,7 +162,7 @@ def test_verify_end_to_end_docs_server_down_is_an_error(project: Project, docs: 
     errors = {
         c["id"]: c["message"] for c in json.loads(result.out)["claims"] if c["status"] == "error"
     }
-    assert set(errors) == {"custom-auth-docs-page"}
+    assert set(errors) == set(DOCS_CLAIMS)
     assert "could not fetch" in errors["custom-auth-docs-page"]
 
 

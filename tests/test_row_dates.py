@@ -10,7 +10,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import DOCS_PATH, PASSTHROUGH, ROWS, DocsServer, Page, Project
+from support import (
+    DOCS_PATH,
+    PASSTHROUGH,
+    RESOURCE_DOCS_CLAIMS,
+    ROWS,
+    DocsServer,
+    Page,
+    Project,
+)
 from test_callpath_e2e import CLAIM, add_hook_in_pass_through_request
 
 from watcher.actions.card_dates import rows_to_date
@@ -47,6 +55,8 @@ def test_a_drift_and_an_unreachable_docs_page_hold_back_their_rows_only(
     statuses = {c["id"]: c["status"] for c in report["claims"]}
     assert statuses.pop(CLAIM) == "drift"
     assert statuses.pop("custom-auth-docs-page") == "error"
+    if down == "closed port":  # the Resources links' pages are down too: they date no row
+        assert [statuses.pop(claim) for claim in RESOURCE_DOCS_CLAIMS] == ["error"] * 3
     assert set(statuses.values()) == {"pass"}
 
     assert project.row_dates() == {
@@ -121,7 +131,7 @@ def test_a_first_run_with_a_drift_records_only_the_claims_that_passed(project: P
     assert result.code == 1
     snapshot = json.loads(project.snapshot.read_text(encoding="utf-8"))
     assert CLAIM not in snapshot["claims"]  # no accepted baseline yet: nothing to keep
-    assert len(snapshot["claims"]) == 8  # the nine claims but the drifted one
+    assert len(snapshot["claims"]) == 13  # the fourteen claims but the drifted one
     assert snapshot["verified_on"] is None
     assert project.row_dates()["passthrough"] == "2026-04-19"
     assert project.row_dates()["auth"] == "2026-11-28"

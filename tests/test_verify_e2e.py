@@ -101,6 +101,11 @@ def test_json_report_shape_on_stdout_only(project: Project) -> None:
         "messages-endpoint-runs-pre-call-hook",
         "custom-auth-docs-page",
         "card-references",  # built from the card itself
+        "anthropic-passthrough-docs-page",
+        "pass-through-endpoints-docs-page",
+        "config-settings-docs-page",
+        "passthrough-routes-source-file",
+        "user-api-key-auth-source-file",
     }
     for claim in claims.values():
         assert claim["card"] == CARD_ID and claim["status"] == "pass" and claim["message"]

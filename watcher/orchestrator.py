@@ -20,6 +20,7 @@ from watcher.facts.limits import ParseLimitError, too_large
 from watcher.facts.limits import current as current_limits
 from watcher.history.interface import FirstChange
 from watcher.upstream import FileBlob, Upstream, UpstreamError
+from watcher.upstream.interface import FileRemoval
 
 if TYPE_CHECKING:
     from watcher.facts import ParsedModule
@@ -166,6 +167,10 @@ class RunTree:
                 except UnicodeDecodeError:
                     self._texts[path] = None
         return {path: self._texts[path] for path in paths}
+
+    def removal(self, path: str) -> FileRemoval | None:
+        """The commit that removed `path` before this one, and where git says it went."""
+        return self.upstream.removal(self.commit, path)
 
     def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
         key = listing_key(suffix, under)

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 
 from fake_github import FakeGitHub
-from support import AUTH, CARD_ID, Project
+from support import AUTH, CARD_ID, SOURCE_FILE_CLAIMS, Project
 from test_issues_e2e import drop_api_key, verify
 
 HEALTH = f"<!-- watcher:health card={CARD_ID} "
+
+
+def without_link_claims(project: Project) -> Project:
+    """These tests delete the auth module to make its claims error; the source-file claim on
+    that link would (rightly) call the deletion drift and open an issue of its own."""
+    return project.drop_claims(*SOURCE_FILE_CLAIMS)
 
 
 def health_state(project: Project) -> dict:
@@ -18,6 +24,7 @@ def health_state(project: Project) -> dict:
 def test_health_issue_after_three_failed_runs_closed_by_success(
     project: Project, github: FakeGitHub
 ) -> None:
+    without_link_claims(project)
     assert verify(project, github).code == 0
     snapshot = project.snapshot.read_bytes()
     good = project.upstream.read(AUTH)
@@ -59,6 +66,7 @@ def test_health_issue_after_three_failed_runs_closed_by_success(
 
 
 def test_threshold_comes_from_the_config(project: Project, github: FakeGitHub) -> None:
+    without_link_claims(project)
     config = project.root / "watcher.toml"
     config.write_text(config.read_text() + "\n[github]\nfailure_threshold = 1\n")
     project.upstream.commit({AUTH: None}, "gone")

@@ -50,6 +50,7 @@ def claim_alerts(root: Path, report: CardReport, baseline: str | None) -> list[C
             kind=item.claim.config.kind,
             kind_help=(type(item.claim).__doc__ or "").strip().splitlines()[0],
             source=item.claim.config.source,
+            dates_row=item.claim.config.dates_row,
             params=tuple(item.claim.config.params.items()),
             status=item.verdict.status,
             message=item.verdict.message,

@@ -84,6 +84,8 @@ class ClaimAlert:
     # Where the drift came in (bisected against the baseline), when it is known. Not part of the
     # fingerprint: finding it or not must not edit the issue.
     first_commit: FirstChange | None = None
+    # False: `source` is a link the card cites in a covered row, not a Sources row it dates.
+    dates_row: bool = True
 
     @property
     def fingerprint(self) -> str:

@@ -23,6 +23,7 @@ from watcher.actions.report import (
     printable,
 )
 from watcher.card import CardError, parse_sources, read_card
+from watcher.card.tables import parse_tables
 from watcher.upstream.urls import redact
 
 MAX_SUMMARY_BYTES = 900_000  # GitHub refuses step summaries over 1 MiB (of UTF-8, not characters)
@@ -122,11 +123,23 @@ def _property(text: str) -> str:
 
 
 def _row_lines(report: CardReport) -> dict[str, int]:
+    """The line of each Sources row, and of each claim bound to no Sources row (a link in the
+    Resources table): the first row it covers, where the link it checks is cited."""
     try:
-        rows = parse_sources(read_card(report.result.card.path), "").rows
+        text = read_card(report.result.card.path)
+        rows = parse_sources(text, "").rows
     except (CardError, OSError):
         return {}
-    return {row.source: row.line for row in rows}
+    lines = {row.source: row.line for row in rows}
+    tables = parse_tables(text)
+    for item in report.result.results:
+        config = item.claim.config
+        for ref in config.covers[:1] if not config.dates_row else ():
+            table = next((t for t in tables if t.name == ref.table), None)
+            row = table.row(ref.row) if table else None
+            if row is not None:
+                lines[config.source] = row.line
+    return lines
 
 
 def annotation_lines(reports: Sequence[CardReport], workspace: Path) -> list[str]:

@@ -8,6 +8,7 @@ from watcher.claims import (
     docs_page,
     route_declared,
     routes_authenticated,
+    source_file,
 )
 from watcher.claims.interface import (
     JSON,
@@ -31,6 +32,7 @@ KINDS = (
     docs_page.DocsPage,
     route_declared.RouteDeclared,
     routes_authenticated.RoutesAuthenticated,
+    source_file.SourceFile,
 )
 
 __all__ = [

@@ -108,6 +108,11 @@ class ClaimKind(ABC):
     def requests(self) -> tuple[FactRequest, ...]:
         """The facts this claim needs."""
 
+    def watched_paths(self) -> tuple[str, ...]:
+        """Upstream paths whose changes can change the verdict: `history` and `bisect` visit the
+        commits that touched them. By default the paths of the facts it asks for."""
+        return tuple(request.path for request in self.requests())
+
     @abstractmethod
     def evaluate(
         self, facts: Mapping[FactRequest, Extracted], baseline: JSON | None, tree: SourceTree

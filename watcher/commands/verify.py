@@ -116,10 +116,13 @@ def _act(
         result, item.spec.url, item.spec.ref, item.web_url, unchecked=item.unchecked()
     )
     # A row is dated when every claim bound to it passed; the others keep their date, and say why.
+    # A claim whose source is no Sources row (a Resources link) dates no row and holds none back;
+    # it still counts in the run's status and exit code.
     vouched, report.held = rows_to_date(
         (r.claim.id, row, status)
         for r in result.results
-        for row, status in r.verdict.rows or ((r.claim.config.source, r.verdict.status),)
+        for row, status in r.verdict.rows
+        or (((r.claim.config.source, r.verdict.status),) if r.claim.config.dates_row else ())
         if row
     )
     snapshot = verified_snapshot(item, result, today)

@@ -52,10 +52,14 @@ class ClaimConfig:
         """The Sources rows this claim can hold back: its `source`, or for the card-references
         claim (no `source`) the cited files' rows (`rows`: 'path<TAB>row' lines)."""
         if self.source:
-            return (self.source,)
+            return (self.source,) if self.dates_row else ()
         listed = self.params.get("rows", ())
         lines = listed if isinstance(listed, list | tuple) else ()
         return tuple(str(line).split("\t", 1)[-1] for line in lines)
+
+    # Whether `source` is a Sources row, whose Last Verified date waits for this claim. A claim
+    # on a link the card cites only in a row it covers (the Resources table) dates no row.
+    dates_row: bool = True
 
 
 @dataclass(frozen=True)

@@ -150,14 +150,15 @@ def _claim(
             raise ConfigError(f"{where}.{key}: expected str, got {type(item[key]).__name__}")
     if not _ID.fullmatch(item["id"]):
         raise ConfigError(f"{where}.id: {item['id']!r} is not a lowercase slug like 'my-claim'")
-    if item["source"] not in sources:
-        raise ConfigError(
-            f"{where}.source: no Sources row for {item['source']!r} in {card_where} "
-            "(use the exact text of a Source cell)"
-        )
     covers = (
         _covers(item["covers"], f"{where}.covers", tables, card_where) if "covers" in item else ()
     )
+    dates_row = item["source"] in sources
+    if not dates_row and not _cited_in(tables, covers, item["source"]):
+        raise ConfigError(
+            f"{where}.source: no Sources row for {item['source']!r} in {card_where} "
+            "(use the exact text of a Source cell, or a link cited in a row this claim covers)"
+        )
     params = {k: v for k, v in item.items() if k not in _CLAIM_COMMON and k != "covers"}
     cells = tuple((ref, text) for ref in covers if (text := cell_text(tables, ref)) is not None)
     return ClaimConfig(
@@ -169,6 +170,20 @@ def _claim(
         covers,
         cells,
         blocks,
+        dates_row,
+    )
+
+
+def _cited_in(tables: list[CardTable], covers: tuple[StatementRef, ...], source: str) -> bool:
+    """`source` is the text of a cell in a row the claim covers: the card cites it there (the
+    Resources table's links), so a claim may check it without vouching for any Sources row."""
+    forms = (f"({source})", f"<{source}>")  # a Markdown link or autolink around it
+    return any(
+        cell == source or any(form in cell for form in forms)
+        for table in tables
+        for row in table.rows
+        if any(ref.table == table.name and ref.row == row.key for ref in covers)
+        for cell in row.cells
     )
 
 

@@ -68,8 +68,7 @@ class CardWalker:
         return len(self._results)
 
     def claim_paths(self) -> list[str]:
-        requests = (request for claim in self.claims for request in claim.requests())
-        return list(dict.fromkeys(request.path for request in requests))
+        return list(dict.fromkeys(path for claim in self.claims for path in claim.watched_paths()))
 
     def at(self, commit: str, known_ids: Mapping[str, str | None] | None = None) -> CardResult:
         """The card's verdicts at `commit` (memoized per walker)."""

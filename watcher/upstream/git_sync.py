@@ -26,12 +26,14 @@ from watcher.upstream import cache, gitcmd
 from watcher.upstream.interface import (
     CommitInfo,
     FileBlob,
+    FileRemoval,
     LoggedCommit,
     RefNotFound,
     Upstream,
     UpstreamError,
     UpstreamSpec,
 )
+from watcher.upstream.removals import find_removal
 from watcher.upstream.urls import check_ref, check_url, redact
 
 _FULL_SHA = re.compile(r"[0-9a-f]{40}")
@@ -244,6 +246,9 @@ class GitUpstream(Upstream):
         before = f"--before={date} 00:00:00 +0000"
         out = self._git("rev-list", "-1", "--first-parent", before, tip).strip()
         return out or None
+
+    def removal(self, tip: str, path: str) -> FileRemoval | None:
+        return find_removal(self._git, self.prefetch, tip, path)
 
     def merge_base(self, one: str, other: str) -> str | None:
         done = self._call("merge-base", one, other)

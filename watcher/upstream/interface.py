@@ -40,6 +40,16 @@ class CommitInfo:
 
 
 @dataclass(frozen=True)
+class FileRemoval:
+    """The commit that removed a file, and where git's rename detection says it went ('' when
+    that commit deleted it outright), with git's similarity score (percent)."""
+
+    commit: str
+    renamed_to: str = ""
+    similarity: int = 0
+
+
+@dataclass(frozen=True)
 class LoggedCommit:
     """A first-parent commit that touched watched paths: its new blob id per changed path.
 
@@ -122,3 +132,8 @@ class Upstream(ABC):
 
     def merge_base(self, one: str, other: str) -> str | None:
         raise UpstreamError(f"{type(self).__name__} cannot walk history: history needs git")
+
+    def removal(self, tip: str, path: str) -> FileRemoval | None:
+        """The newest commit reachable from `tip` that removed `path` (None: none did), with git's
+        rename detection run on that commit alone."""
+        raise UpstreamError(f"{type(self).__name__} cannot follow a file: history needs git")
