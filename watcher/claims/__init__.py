@@ -6,6 +6,7 @@ from watcher.claims import (
     dispatch_unchanged,
     docs_page,
     route_declared,
+    router_included,
     routes_authenticated,
 )
 from watcher.claims.interface import (
@@ -28,6 +29,7 @@ KINDS = (
     dispatch_unchanged.DispatchUnchanged,
     docs_page.DocsPage,
     route_declared.RouteDeclared,
+    router_included.RouterIncluded,
     routes_authenticated.RoutesAuthenticated,
 )
 

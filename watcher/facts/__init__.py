@@ -19,9 +19,11 @@ from watcher.facts.interface import (
     DispatchChain,
     FactsError,
     Hop,
+    Inclusion,
     PageFacts,
     RouteFact,
     RouteInventory,
+    RouterInclusion,
     RouteScope,
     ScopedRoute,
     SourceTree,
@@ -79,6 +81,14 @@ def _assignments(parsed: ParsedModule, params: Mapping[str, str], tree: SourceTr
     return find_assignments(parsed, params["name"], params["settings"])
 
 
+def _inclusion(
+    parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree
+) -> RouterInclusion:
+    from watcher.facts.inclusion import find_inclusion
+
+    return find_inclusion(parsed, params["route"], params["app_file"], params["app"], tree)
+
+
 # Extractors by name; a FactRequest names one of these plus its string parameters.
 EXTRACTORS: dict[str, Extractor] = {
     "routes": _routes,
@@ -86,6 +96,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "dispatch": _dispatch,
     "call-path": _call_path,
     "assignments": _assignments,
+    "router-included": _inclusion,
 }
 
 # Facts that come from elsewhere than the upstream tree (a FactRequest's `path` is then a URL).
@@ -132,12 +143,14 @@ __all__ = [
     "Extractor",
     "FactsError",
     "Hop",
+    "Inclusion",
     "PageFacts",
     "ParsedModule",
     "Probe",
     "RouteFact",
     "RouteInventory",
     "RouteScope",
+    "RouterInclusion",
     "ScopedRoute",
     "SourceTree",
     "parse_file",
