@@ -32,13 +32,32 @@ from watcher.facts import Inclusion, RouterInclusion, SourceTree, to_json
 def _how(found: RouterInclusion, inc: Inclusion) -> str:
     if inc.how == "registered on the app":
         return f"registered on `{found.app}` itself in {inc.file}"
-    where = f" in {', '.join(inc.via)}(...), which is handed the app" if inc.via else ""
     alias = f" (as {inc.alias})" if inc.alias and inc.alias != inc.router else ""
     prefix = f" with prefix {inc.prefix!r}" if inc.prefix else ""
-    when = " under a condition" if inc.conditional else ""
+    where = f", in {', '.join(inc.via)}(), which runs with the app" if inc.via else ""
+    when = ", under a condition" if inc.conditional else ""
     return (
-        f"`{inc.router}` of {inc.file} is included into `{found.app}`{alias}{prefix}{where}{when} "
-        f"at {found.app_file}:{inc.line}"
+        f"`{inc.router}` of {inc.file} is included into `{found.app}`{alias}{prefix} "
+        f"at {found.app_file}:{inc.line}{where}{when}"
+    )
+
+
+def _why_not(found: RouterInclusion, inc: Inclusion) -> str:
+    notes: list[str] = []
+    if inc.alias:  # the statement that would make it served
+        notes.append(
+            "it defines it" if inc.file == found.app_file else f"it imports it as {inc.alias}"
+        )
+    if inc.via:  # an include that never runs
+        notes.append(
+            f"its include_router at line {inc.line} sits in {', '.join(inc.via)}(), which "
+            "nothing runs"
+        )
+    elif inc.alias:
+        notes.append(f"no `{found.app}.include_router({inc.alias})` runs")
+    return (
+        f"{found.route} is registered on `{inc.router}` in {inc.file}, which {found.app_file} "
+        f"never includes into `{found.app}`" + (f" ({'; '.join(notes)})" if notes else "")
     )
 
 
@@ -86,7 +105,11 @@ class RouterIncluded(ClaimKind):
         ]
         included = [inc for inc in found.registrations if inc.included]
         if included:
-            evidence += [Evidence(found.app_file, i.line, _how(found, i)) for i in included]
+            evidence += [
+                Evidence(found.app_file, i.line, _how(found, i))
+                for i in included
+                if i.how != "registered on the app"  # its registration is the evidence
+            ]
             wrapped = ", ".join(found.middleware) or f"none added in {found.app_file}"
             evidence += [
                 Evidence(found.app_file, line, "app-level middleware")
@@ -97,21 +120,22 @@ class RouterIncluded(ClaimKind):
                 tuple(evidence),
                 diff,
             )
-        missing = "; ".join(
-            f"{found.route} is registered on `{inc.router}` in {inc.file}, which "
-            f"{found.app_file} never includes into `{found.app}`"
+        missing = "; ".join(_why_not(found, inc) for inc in found.registrations)
+        evidence += [
+            Evidence(found.app_file, inc.line, f"include of `{inc.router}` that never runs")
             for inc in found.registrations
-        )
+            if inc.via
+        ]
         if found.unresolved:
             return Error(
                 f"{missing}, but {len(found.unresolved)} include(s) there could not be resolved "
-                f"({', '.join(found.unresolved)}): cannot rule it in or out{moved}",
+                f"({', '.join(f'include_router({u})' for u in found.unresolved)}): cannot rule "
+                f"it in or out{moved}",
                 tuple(evidence),
                 diff,
             )
         return Drift(
-            f"{missing} (no {found.app}.include_router of it): app-level middleware does not "
-            f"wrap it{moved}",
+            f"{missing}: app-level middleware does not wrap it{moved}",
             tuple(evidence),
             diff,
         )

@@ -43,6 +43,8 @@ class Include:
 class AppWiring:
     includes: tuple[Include, ...]
     middleware: tuple[tuple[str, int], ...]  # (what is added, line), in source order
+    # Includes on the global app inside a function nothing runs: they never take effect.
+    dormant: tuple[Include, ...] = ()
 
 
 def _params(fn: cst.FunctionDef) -> list[str]:
@@ -147,11 +149,11 @@ class _Wiring:
             }
         return self._relative[owner].get(id(call), True)
 
-    def _reaches_app(self, receiver: str, owner: str) -> bool:
-        if not self.is_app(receiver, owner):
-            return False
-        # The global app inside a function: only if something runs that function.
-        return not owner or receiver in self.params.get(owner, ()) or owner in self.called
+    def _dormant(self, receiver: str, owner: str) -> bool:
+        """The global app inside a function that nothing runs: its calls never take effect."""
+        return (
+            bool(owner) and receiver not in self.params.get(owner, ()) and owner not in self.called
+        )
 
     def _origin(self, node: cst.BaseExpression | None, owner: str) -> str:
         name = dotted(node) if node is not None else ""
@@ -166,18 +168,19 @@ class _Wiring:
 
     def wiring(self) -> AppWiring:
         includes: list[Include] = []
+        dormant: list[Include] = []
         middleware: list[tuple[str, int]] = []
         for call, flag, line in self.scan.calls:
             func = call.func
             if not isinstance(func, cst.Attribute):
                 continue
-            owner = self.scan.owners.get(id(call), "")
-            if not self._reaches_app(dotted(func.value), owner):
+            owner, receiver = self.scan.owners.get(id(call), ""), dotted(func.value)
+            if not self.is_app(receiver, owner):
                 continue
             if func.attr.value == "include_router":
                 router = argument(call, 0, "router")
                 prefix = argument(call, 99, "prefix")
-                includes.append(
+                (dormant if self._dormant(receiver, owner) else includes).append(
                     Include(
                         self._origin(router, owner),
                         canonical_code(router) if router is not None else "",
@@ -187,7 +190,7 @@ class _Wiring:
                         line,
                     )
                 )
-            elif func.attr.value == "add_middleware":
+            elif func.attr.value == "add_middleware" and not self._dormant(receiver, owner):
                 added = argument(call, 0, "middleware_class")
                 if added is not None:
                     name = self.parsed.imports.resolve(added) or canonical_code(added)
@@ -199,7 +202,7 @@ class _Wiring:
                     args = ", ".join(canonical_code(a.value) for a in node.args)
                     line = self.parsed.lines.decorator(name, index)
                     middleware.append((f"@{self.app}.middleware({args}) {name}", line))
-        return AppWiring(tuple(includes), tuple(middleware))
+        return AppWiring(tuple(includes), tuple(middleware), tuple(dormant))
 
 
 def read_wiring(parsed: ParsedModule, app: str) -> AppWiring:

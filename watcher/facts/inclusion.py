@@ -47,7 +47,18 @@ def _relocated(parsed: ParsedModule, route: str, tree: SourceTree) -> list[Parse
     return [_module(tree, file, f"where {route} is registered now") for file in files]
 
 
-def _judge(file: str, reg: Registration, wiring: AppWiring, app_file: str, app: str) -> Inclusion:
+def _names(app_module: ParsedModule, identity: str) -> str:
+    """The name the app file knows a router by (`anthropic_router`), '' when it does not."""
+    if identity == f"{module_name(app_module.path)}.{identity.rsplit('.', 1)[-1]}":
+        return identity.rsplit(".", 1)[-1]
+    names = app_module.imports.names
+    return next((local for local in sorted(names) if names[local] == identity), "")
+
+
+def _judge(
+    file: str, reg: Registration, wiring: AppWiring, app_module: ParsedModule, app: str
+) -> Inclusion:
+    app_file = app_module.path
     if file == app_file and reg.router == app:
         return Inclusion(
             file, app, True, "registered on the app", False, line=reg.line, route_line=reg.line
@@ -55,7 +66,20 @@ def _judge(file: str, reg: Registration, wiring: AppWiring, app_file: str, app: 
     identity = f"{module_name(file)}.{reg.router}"
     matches: list[Include] = [inc for inc in wiring.includes if inc.origin == identity]
     if not matches or not reg.router:
-        return Inclusion(file, reg.router, False, "never included", False, route_line=reg.line)
+        # An include of it that never runs is worth naming: "never included" is then no typo.
+        dormant = [inc for inc in wiring.dormant if inc.origin == identity]
+        via, line = (dormant[0].via, dormant[0].line) if dormant else ((), 0)
+        return Inclusion(
+            file,
+            reg.router,
+            False,
+            "never included",
+            False,
+            alias=_names(app_module, identity),
+            via=via,
+            line=line,
+            route_line=reg.line,
+        )
     best = min(matches, key=lambda inc: (inc.conditional, bool(inc.via), inc.line))
     return Inclusion(
         file,
@@ -84,7 +108,7 @@ def find_inclusion(
     app_module = parsed if parsed.path == app_file else _module(tree, app_file, "the app file")
     wiring = read_wiring(app_module, app)
     inclusions = [
-        _judge(module.path, reg, wiring, app_file, app)
+        _judge(module.path, reg, wiring, app_module, app)
         for module in modules
         for reg in _registrations(module, route)
     ]
