@@ -161,7 +161,7 @@ def claim_messages(report: dict[str, object]) -> dict[str, str]:
 def test_unreachable_upstream_is_an_error_for_every_claim(project: Project, tmp_path: Path) -> None:
     report = error_report(project, "--upstream-url", (tmp_path / "nowhere").as_uri())
     messages = claim_messages(report)
-    assert len(messages) == 8
+    assert len(messages) == 13
     # The upstream's reason is said once; the docs page says what stopped it, not "upstream".
     assert sum(str(tmp_path / "nowhere") in m for m in messages.values()) == 1
     assert "not checked: the run stopped when the upstream could not be read" in messages.pop(
@@ -194,6 +194,7 @@ def test_file_that_does_not_parse(project: Project) -> None:
         "passthrough-routes-authenticated",
         "anthropic-passthrough-route",
         "passthrough-skips-pre-call-hook",
+        "anthropic-passthrough-served-by-app",
     }
     assert re.match(
         rf"{PASSTHROUGH}:\d+: does not parse", messages["passthrough-routes-authenticated"]

@@ -78,14 +78,16 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == (
-        "litellm-proxy-authentication-hooks: 6 of 22 table statements machine-checked; "
+        "litellm-proxy-authentication-hooks: 11 of 22 table statements machine-checked; "
         "5 of 5 Sources rows bound to claims"
     )
     assert (
         "    async_pre_call_hook (CustomLogger) / /anthropic/v1/messages (passthrough): NO  "
         "<- passthrough-skips-pre-call-hook"
     ) in lines
-    assert "    FastAPI BaseHTTPMiddleware / /v1/messages (beta): YES  not machine-checked" in lines
+    assert (
+        "    FastAPI BaseHTTPMiddleware / /v1/messages (beta): YES  <- messages-endpoint-served-by-app"
+    ) in lines
     assert (
         "    custom_auth (general_settings) / /v1/messages (beta): YES  <- custom-auth-dispatch-order, "
         "custom-auth-loaded-from-config, messages-endpoint-authenticated"
@@ -94,11 +96,13 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
         "    async_pre_call_hook (CustomLogger) / /v1/messages (beta): YES  "
         "<- messages-endpoint-runs-pre-call-hook"
     ) in lines
-    assert sum("not machine-checked" in line for line in lines) == 16
+    assert sum("not machine-checked" in line for line in lines) == 11
     assert "  Sources" in lines
     assert (
         "    https://github.com/BerriAI/litellm/blob/main/litellm/proxy/proxy_server.py "
-        "(Primary source, last verified 2026-04-19)  <- custom-auth-loaded-from-config"
+        "(Primary source, last verified 2026-04-19)  <- custom-auth-loaded-from-config, "
+        "chat-completions-authenticated, chat-completions-runs-pre-call-hook, "
+        "chat-completions-served-by-app"
     ) in lines
 
 
@@ -134,7 +138,7 @@ def test_verify_report_has_a_coverage_section_with_statuses(project: Project) ->
     entries = json.loads(result.out)["coverage"]
     checked = [e for e in entries if e["machine_checked"]]
     assert all(c["status"] == "pass" for e in checked for c in e["claims"])
-    assert "  coverage  6 of 22 table statements machine-checked" in result.err
+    assert "  coverage  11 of 22 table statements machine-checked" in result.err
     assert "(details: watcher coverage)" in result.err  # one line in verify's summary
     hook = next(
         e
@@ -190,7 +194,7 @@ def replace_covers(project: Project, old: str, new: str) -> None:
         (
             'table = "Resources", row = "Custom Auth docs"',
             'table = "Resource", row = "Custom Auth docs"',
-            "watcher.toml: cards[0].claims[7].covers[0].table: no table under a heading 'Resource' "
+            "watcher.toml: cards[0].claims[12].covers[0].table: no table under a heading 'Resource' "
             "(tables: 'Hook Coverage', 'Resources', 'Common Pitfalls', 'Changelog')",
         ),
         (
@@ -203,12 +207,12 @@ def replace_covers(project: Project, old: str, new: str) -> None:
         (
             'table = "Resources", row = "Custom Auth docs"',
             'table = "Resources", row = "Custom Auth docs", cell = "Link"',
-            "watcher.toml: cards[0].claims[7].covers[0].cell: unknown key (known: column, row, table)",
+            "watcher.toml: cards[0].claims[12].covers[0].cell: unknown key (known: column, row, table)",
         ),
         (
             'covers = [\n    { table = "Resources", row = "Custom Auth docs" },\n]',
             'covers = "Resources"',
-            "watcher.toml: cards[0].claims[7].covers: expected a list of tables like {table = ..., row = ...}",
+            "watcher.toml: cards[0].claims[12].covers: expected a list of tables like {table = ..., row = ...}",
         ),
     ],
 )
