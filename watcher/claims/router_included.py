@@ -126,11 +126,12 @@ class RouterIncluded(ClaimKind):
             for inc in found.registrations
             if inc.via
         ]
-        if found.unresolved:
+        unknown = [f"include_router({u})" for u in found.unresolved]
+        unknown += [f"the app handed to {callee}" for callee in found.handed_to]
+        if unknown:
             return Error(
-                f"{missing}, but {len(found.unresolved)} include(s) there could not be resolved "
-                f"({', '.join(f'include_router({u})' for u in found.unresolved)}): cannot rule "
-                f"it in or out{moved}",
+                f"{missing}, but the app file also has what the analysis cannot follow "
+                f"({', '.join(unknown)}): cannot rule an include in or out{moved}",
                 tuple(evidence),
                 diff,
             )

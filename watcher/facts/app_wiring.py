@@ -45,6 +45,9 @@ class AppWiring:
     middleware: tuple[tuple[str, int], ...]  # (what is added, line), in source order
     # Includes on the global app inside a function nothing runs: they never take effect.
     dormant: tuple[Include, ...] = ()
+    # Code we do not follow that is handed the app (`reserve_lazy_slot(app, ...)`,
+    # `add_middleware(LazyFeatureMiddleware, fastapi_app=app)`): it may include routers itself.
+    handed_to: tuple[str, ...] = ()
 
 
 def _params(fn: cst.FunctionDef) -> list[str]:
@@ -135,6 +138,23 @@ class _Wiring:
                     called.add(name)
         return called
 
+    def _handed_to(self) -> list[str]:
+        """Calls outside this module's functions that receive the app as an argument. litellm
+        registers some feature routers lazily: a middleware given the app includes a router on
+        the first request for it. What such code includes cannot be seen from here."""
+        found: set[str] = set()
+        for owner, call in self._calls():
+            if self.parsed.local_function(call.func) is not None:
+                continue  # followed: see _find_holders
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "add_middleware":
+                func = argument(call, 0, "middleware_class") or func  # the class is handed it
+            for arg in call.args:
+                if isinstance(arg.value, cst.Name) and self.is_app(arg.value.value, owner):
+                    callee = self.parsed.imports.resolve(func) or canonical_code(func)
+                    found.add(f"{callee}(...)")
+        return sorted(found)
+
     def _conditional(self, owner: str, call: cst.Call, flag: bool) -> bool:
         """Under an if/loop/except of its own function (module level: of the module)."""
         if not owner:
@@ -202,7 +222,9 @@ class _Wiring:
                     args = ", ".join(canonical_code(a.value) for a in node.args)
                     line = self.parsed.lines.decorator(name, index)
                     middleware.append((f"@{self.app}.middleware({args}) {name}", line))
-        return AppWiring(tuple(includes), tuple(middleware), tuple(dormant))
+        return AppWiring(
+            tuple(includes), tuple(middleware), tuple(dormant), tuple(self._handed_to())
+        )
 
 
 def read_wiring(parsed: ParsedModule, app: str) -> AppWiring:

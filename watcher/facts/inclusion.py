@@ -119,6 +119,7 @@ def find_inclusion(
         tuple(inclusions),
         tuple(sorted({name for name, _ in wiring.middleware})),
         tuple(sorted({inc.written for inc in wiring.includes if not inc.origin})),
+        wiring.handed_to,
         tuple(line for _, line in wiring.middleware),
         found_in,
     )

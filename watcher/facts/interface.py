@@ -219,8 +219,10 @@ class RouterInclusion:
     registration of the route (the claim's file first; where the relocation search finds it when
     it left). `middleware` are what the app file adds to the app (`add_middleware(X)`,
     `@app.middleware("http")`): facts, not a requirement. `unresolved` are include calls on the app
-    whose router could not be resolved: while the route's router is not found among the others,
-    they keep "never included" from being an answer."""
+    whose router could not be resolved, and `handed_to` the code outside the app file's own
+    functions that is given the app (a lazy-loading middleware may include routers): while the
+    route's router is not found among the includes, either keeps "never included" from being
+    an answer."""
 
     route: str
     app_file: str
@@ -228,6 +230,7 @@ class RouterInclusion:
     registrations: tuple[Inclusion, ...]
     middleware: tuple[str, ...]
     unresolved: tuple[str, ...] = ()
+    handed_to: tuple[str, ...] = ()
     middleware_lines: tuple[int, ...] = field(default=(), compare=False)
     found_in: str = field(default="", compare=False)
 
