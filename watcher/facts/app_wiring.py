@@ -68,6 +68,7 @@ class _Wiring:
                 "with `app_file`, and its variable with `app`)"
             )
         self.params = {name: _params(fn) for name, fn in parsed.functions.items()}
+        self.all_calls = list(self._calls())  # one walk of the module, read three times
         self.holders: set[tuple[str, str]] = set()
         self._find_holders()
         self.called = self._called()
@@ -107,7 +108,7 @@ class _Wiring:
         if lifespan and self.params.get(lifespan):
             self.holders.add((lifespan, self.params[lifespan][0]))
         handed: list[tuple[str, str, str, str]] = []  # (owner, callee, parameter, name passed)
-        for owner, call in self._calls():
+        for owner, call in self.all_calls:
             callee = self.parsed.local_function(call.func)
             if callee is None:
                 continue
@@ -129,7 +130,7 @@ class _Wiring:
 
     def _called(self) -> set[str]:
         """Functions something runs: called in the module, the lifespan hook, startup hooks."""
-        called = {c for _, call in self._calls() if (c := self.parsed.local_function(call.func))}
+        called = {c for _, call in self.all_calls if (c := self.parsed.local_function(call.func))}
         called |= {fn for fn, _ in self.holders}
         for name, fn in self.parsed.functions.items():
             for decorator in fn.decorators:
@@ -143,7 +144,7 @@ class _Wiring:
         registers some feature routers lazily: a middleware given the app includes a router on
         the first request for it. What such code includes cannot be seen from here."""
         found: set[str] = set()
-        for owner, call in self._calls():
+        for owner, call in self.all_calls:
             if self.parsed.local_function(call.func) is not None:
                 continue  # followed: see _find_holders
             func = call.func
