@@ -115,8 +115,14 @@ class RouterIncluded(ClaimKind):
                 Evidence(found.app_file, line, "app-level middleware")
                 for line in found.middleware_lines
             ]
+            idle = "".join(
+                f" [also registered on `{inc.router}` in {inc.file}, which is not included]"
+                for inc in found.registrations
+                if not inc.included
+            )
             return Pass(
-                f"{found.route}: {_how(found, included[0])}; app-level middleware: {wrapped}{moved}",
+                f"{found.route}: {_how(found, included[0])}; app-level middleware: "
+                f"{wrapped}{moved}{idle}",
                 tuple(evidence),
                 diff,
             )

@@ -8,6 +8,8 @@ for among the routers the app file includes into the app (`app_wiring.py`).
 
 from __future__ import annotations
 
+import contextlib
+
 from watcher.facts.app_wiring import AppWiring, Include, read_wiring
 from watcher.facts.interface import FactsError, Inclusion, RouterInclusion, SourceTree
 from watcher.facts.parse import ParsedModule
@@ -107,11 +109,21 @@ def find_inclusion(
         found_in = ", ".join(module.path for module in modules)
     app_module = parsed if parsed.path == app_file else _module(tree, app_file, "the app file")
     wiring = read_wiring(app_module, app)
-    inclusions = [
-        _judge(module.path, reg, wiring, app_module, app)
-        for module in modules
-        for reg in _registrations(module, route)
-    ]
+
+    def judged(sources: list[ParsedModule]) -> list[Inclusion]:
+        return [
+            _judge(module.path, reg, wiring, app_module, app)
+            for module in sources
+            for reg in _registrations(module, route)
+        ]
+
+    inclusions = judged(modules)
+    if not found_in and not any(inc.included for inc in inclusions):
+        # The app may serve the route from another module now (upstream registers provider
+        # routes in modules of their own and includes those): the question is about the route.
+        # Registered nowhere else (FactsError): the file's own registration is the answer.
+        with contextlib.suppress(FactsError):
+            inclusions += judged(_relocated(parsed, route, tree))
     return RouterInclusion(
         route,
         app_file,
