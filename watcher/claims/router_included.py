@@ -103,46 +103,51 @@ class RouterIncluded(ClaimKind):
             Evidence(inc.file, inc.route_line, f"{found.route} registered on `{inc.router}`")
             for inc in found.registrations
         ]
-        included = [inc for inc in found.registrations if inc.included]
-        if included:
-            evidence += [
-                Evidence(found.app_file, i.line, _how(found, i))
-                for i in included
-                if i.how != "registered on the app"  # its registration is the evidence
-            ]
-            wrapped = ", ".join(found.middleware) or f"none added in {found.app_file}"
-            evidence += [
-                Evidence(found.app_file, line, "app-level middleware")
-                for line in found.middleware_lines
-            ]
-            idle = "".join(
-                f" [also registered on `{inc.router}` in {inc.file}, which is not included]"
-                for inc in found.registrations
-                if not inc.included
-            )
-            return Pass(
-                f"{found.route}: {_how(found, included[0])}; app-level middleware: "
-                f"{wrapped}{moved}{idle}",
-                tuple(evidence),
-                diff,
-            )
-        missing = "; ".join(_why_not(found, inc) for inc in found.registrations)
-        evidence += [
-            Evidence(found.app_file, inc.line, f"include of `{inc.router}` that never runs")
-            for inc in found.registrations
-            if inc.via
-        ]
-        unknown = [f"include_router({u})" for u in found.unresolved]
-        unknown += [f"the app handed to {callee}" for callee in found.handed_to]
-        if unknown:
-            return Error(
-                f"{missing}, but the app file also has what the analysis cannot follow "
-                f"({', '.join(unknown)}): cannot rule an include in or out{moved}",
-                tuple(evidence),
-                diff,
-            )
-        return Drift(
-            f"{missing}: app-level middleware does not wrap it{moved}",
+        if any(inc.included for inc in found.registrations):
+            return _served(found, evidence, moved, diff)
+        return _not_served(found, evidence, moved, diff)
+
+
+def _served(
+    found: RouterInclusion, evidence: list[Evidence], moved: str, diff: tuple[str, ...]
+) -> Verdict:
+    included = [inc for inc in found.registrations if inc.included]
+    evidence += [
+        Evidence(found.app_file, inc.line, _how(found, inc))
+        for inc in included
+        if inc.how != "registered on the app"  # its registration is the evidence
+    ]
+    evidence += [
+        Evidence(found.app_file, line, "app-level middleware") for line in found.middleware_lines
+    ]
+    wrapped = ", ".join(found.middleware) or f"none added in {found.app_file}"
+    idle = "".join(
+        f" [also registered on `{inc.router}` in {inc.file}, which is not included]"
+        for inc in found.registrations
+        if not inc.included
+    )
+    message = f"{found.route}: {_how(found, included[0])}; app-level middleware: {wrapped}"
+    return Pass(message + moved + idle, tuple(evidence), diff)
+
+
+def _not_served(
+    found: RouterInclusion, evidence: list[Evidence], moved: str, diff: tuple[str, ...]
+) -> Verdict:
+    """Drift, unless the app file has includes or hand-offs the analysis cannot follow: then
+    "never included" is not an answer, and the claim is an error."""
+    missing = "; ".join(_why_not(found, inc) for inc in found.registrations)
+    evidence += [
+        Evidence(found.app_file, inc.line, f"include of `{inc.router}` that never runs")
+        for inc in found.registrations
+        if inc.via
+    ]
+    unknown = [f"include_router({u})" for u in found.unresolved]
+    unknown += [f"the app handed to {callee}" for callee in found.handed_to]
+    if unknown:
+        return Error(
+            f"{missing}, but the app file also has what the analysis cannot follow "
+            f"({', '.join(unknown)}): cannot rule an include in or out{moved}",
             tuple(evidence),
             diff,
         )
+    return Drift(f"{missing}: app-level middleware does not wrap it{moved}", tuple(evidence), diff)

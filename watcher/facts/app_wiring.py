@@ -187,6 +187,28 @@ class _Wiring:
             return f"{module_name(self.parsed.path)}.{name}"
         return ""
 
+    def _include(self, call: cst.Call, flag: bool, line: int, owner: str) -> Include:
+        router = argument(call, 0, "router")
+        prefix = argument(call, 99, "prefix")
+        return Include(
+            self._origin(router, owner),
+            canonical_code(router) if router is not None else "",
+            (string_value(prefix) or canonical_code(prefix)) if prefix else "",
+            self._conditional(owner, call, flag),
+            (owner,) if owner else (),
+            line,
+        )
+
+    def _decorated_middleware(self) -> Iterator[tuple[str, int]]:
+        """`@app.middleware("http")` functions: middleware the app runs around every route."""
+        for name, fn in self.parsed.functions.items():
+            for index, decorator in enumerate(fn.decorators):
+                node = decorator.decorator
+                if isinstance(node, cst.Call) and dotted(node.func) == f"{self.app}.middleware":
+                    args = ", ".join(canonical_code(a.value) for a in node.args)
+                    line = self.parsed.lines.decorator(name, index)
+                    yield f"@{self.app}.middleware({args}) {name}", line
+
     def wiring(self) -> AppWiring:
         includes: list[Include] = []
         dormant: list[Include] = []
@@ -199,30 +221,14 @@ class _Wiring:
             if not self.is_app(receiver, owner):
                 continue
             if func.attr.value == "include_router":
-                router = argument(call, 0, "router")
-                prefix = argument(call, 99, "prefix")
-                (dormant if self._dormant(receiver, owner) else includes).append(
-                    Include(
-                        self._origin(router, owner),
-                        canonical_code(router) if router is not None else "",
-                        (string_value(prefix) or canonical_code(prefix)) if prefix else "",
-                        self._conditional(owner, call, flag),
-                        (owner,) if owner else (),
-                        line,
-                    )
-                )
+                found = self._include(call, flag, line, owner)
+                (dormant if self._dormant(receiver, owner) else includes).append(found)
             elif func.attr.value == "add_middleware" and not self._dormant(receiver, owner):
                 added = argument(call, 0, "middleware_class")
                 if added is not None:
                     name = self.parsed.imports.resolve(added) or canonical_code(added)
                     middleware.append((name, line))
-        for name, fn in self.parsed.functions.items():
-            for index, decorator in enumerate(fn.decorators):
-                node = decorator.decorator
-                if isinstance(node, cst.Call) and dotted(node.func) == f"{self.app}.middleware":
-                    args = ", ".join(canonical_code(a.value) for a in node.args)
-                    line = self.parsed.lines.decorator(name, index)
-                    middleware.append((f"@{self.app}.middleware({args}) {name}", line))
+        middleware += self._decorated_middleware()
         return AppWiring(
             tuple(includes), tuple(middleware), tuple(dormant), tuple(self._handed_to())
         )
