@@ -87,11 +87,11 @@ def mb(size: int) -> str:
     return f"{size / 1e6:.0f} MB"
 
 
-def make_project(root: Path, url: str) -> Path:
+def make_project(root: Path, url: str, config_file: Path) -> Path:
     project = root / "project"
     project.mkdir()
     shutil.copytree(REPO_ROOT / "knowledge", project / "knowledge")
-    config = (REPO_ROOT / "watcher.toml").read_text(encoding="utf-8")
+    config = config_file.read_text(encoding="utf-8")
     config = re.sub(
         r'url = "https://github.com/BerriAI/litellm.git"',
         f'url = "{url}"\nweb_url = "https://github.com/BerriAI/litellm"',
@@ -133,11 +133,17 @@ def main() -> int:
     parser.add_argument("--upstream-url", default=MIRROR)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each quick figure")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--config", type=Path, default=REPO_ROOT / "watcher.toml", help="the claims to time"
+    )
+    parser.add_argument(
+        "--verify-only", action="store_true", help="only the verify figures (no history, bisect)"
+    )
     args = parser.parse_args()
     url: str = args.upstream_url
     root = Path(tempfile.mkdtemp(prefix="watcher-bench-"))
     try:
-        return measure(root, url, args.repeat)
+        return measure(root, url, args.repeat, args.config, args.verify_only)
     finally:
         if args.keep:
             print(f"work directory kept: {root}")
@@ -145,8 +151,8 @@ def main() -> int:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def measure(root: Path, url: str, repeat: int) -> int:
-    project = make_project(root, url)
+def measure(root: Path, url: str, repeat: int, config: Path, verify_only: bool) -> int:
+    project = make_project(root, url, config)
     cache = root / "cache"
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"watcher benchmarks: {url}, {os.cpu_count()} CPUs, load average {load}")
@@ -191,6 +197,9 @@ def measure(root: Path, url: str, repeat: int) -> int:
     probe = json.loads(watcher(project, cache, "verify", "--today", TODAY, "--json", "-").out)
     parsed = [path for card in probe["cards"] for path in card["parsed"]]
     rows.append(line("warm verify: files parsed", str(len(parsed)), None, base, "0", not parsed))
+    if verify_only:
+        print("\n".join(rows))
+        return 0
 
     shutil.rmtree(cache / "facts")  # history's first time: the clone exists, no facts do
     # The issue's figure: the two files of the first three claims (about 175 commits). The whole

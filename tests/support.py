@@ -15,12 +15,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from watcher.cli import main
+from watcher.facts import FactsError, ParsedModule, parse_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -368,3 +370,41 @@ class Project:
             env={**os.environ, "WATCHER_CACHE_DIR": str(self.cache), **(env or {})},
         )
         return Result(done.returncode, done.stdout, done.stderr)
+
+
+class FixtureTree:
+    """A SourceTree over a directory laid out like the upstream repository."""
+
+    commit = "0" * 40
+
+    def __init__(self, root: Path, overrides: Mapping[str, str] | None = None) -> None:
+        self.root = root
+        self.overrides = dict(overrides or {})
+        self.batches: list[list[str]] = []
+
+    def text(self, path: str) -> str | None:
+        if path in self.overrides:
+            return self.overrides[path]
+        file = self.root / path
+        return file.read_text(encoding="utf-8") if file.is_file() else None
+
+    def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
+        self.batches.append(list(paths))
+        out: dict[str, ParsedModule | str] = {}
+        for path in paths:
+            text = self.text(path)
+            try:
+                out[path] = (
+                    parse_file(path, "blob", text.encode()) if text is not None else "missing"
+                )
+            except FactsError as exc:
+                out[path] = str(exc)
+        return out
+
+    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        return {path: self.text(path) for path in paths}
+
+    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
+        files = {p.relative_to(self.root).as_posix() for p in self.root.rglob(f"*{suffix}")}
+        files |= {p for p, text in self.overrides.items() if text is not None}
+        return sorted(p for p in files if p.endswith(suffix) and self.text(p) is not None)

@@ -161,7 +161,7 @@ def claim_messages(report: dict[str, object]) -> dict[str, str]:
 def test_unreachable_upstream_is_an_error_for_every_claim(project: Project, tmp_path: Path) -> None:
     report = error_report(project, "--upstream-url", (tmp_path / "nowhere").as_uri())
     messages = claim_messages(report)
-    assert len(messages) == 14  # the thirteen configured claims and the card references
+    assert len(messages) == 19  # the eighteen configured claims and the card references
     # The upstream's reason is said once; the docs pages say what stopped them, not "upstream".
     assert sum(str(tmp_path / "nowhere") in m for m in messages.values()) == 1
     for docs_claim in DOCS_CLAIMS:
@@ -196,6 +196,7 @@ def test_file_that_does_not_parse(project: Project) -> None:
         "anthropic-passthrough-route",
         "passthrough-skips-pre-call-hook",
         "card-references",  # the search for the card's names starts in the cited files
+        "anthropic-passthrough-served-by-app",
     }
     assert re.match(
         rf"{PASSTHROUGH}:\d+: does not parse", messages["passthrough-routes-authenticated"]

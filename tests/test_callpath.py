@@ -7,11 +7,10 @@ reads the fixture files from disk (and counts the batches), the parsing is watch
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 
 import pytest
-from support import FIXTURES
+from support import FIXTURES, FixtureTree
 
 from watcher.facts import FactsError, ParsedModule, parse_file
 from watcher.facts.callpath import find_call_path
@@ -22,44 +21,6 @@ from watcher.facts.parse import dotted
 CALLPATH = FIXTURES / "callpath"
 ROUTE = "/anthropic/{endpoint:path}"
 TARGETS = ("proxy_logging_obj.pre_call_hook", "ProxyLogging.pre_call_hook")
-
-
-class FixtureTree:
-    """A SourceTree over a directory laid out like the upstream repository."""
-
-    commit = "0" * 40
-
-    def __init__(self, root: Path, overrides: Mapping[str, str] | None = None) -> None:
-        self.root = root
-        self.overrides = dict(overrides or {})
-        self.batches: list[list[str]] = []
-
-    def text(self, path: str) -> str | None:
-        if path in self.overrides:
-            return self.overrides[path]
-        file = self.root / path
-        return file.read_text(encoding="utf-8") if file.is_file() else None
-
-    def modules(self, paths: Sequence[str]) -> Mapping[str, ParsedModule | str]:
-        self.batches.append(list(paths))
-        out: dict[str, ParsedModule | str] = {}
-        for path in paths:
-            text = self.text(path)
-            try:
-                out[path] = (
-                    parse_file(path, "blob", text.encode()) if text is not None else "missing"
-                )
-            except FactsError as exc:
-                out[path] = str(exc)
-        return out
-
-    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
-        return {path: self.text(path) for path in paths}
-
-    def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
-        files = {p.relative_to(self.root).as_posix() for p in self.root.rglob(f"*{suffix}")}
-        files |= {p for p, text in self.overrides.items() if text is not None}
-        return sorted(p for p in files if p.endswith(suffix) and self.text(p) is not None)
 
 
 def search(

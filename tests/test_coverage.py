@@ -86,7 +86,9 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
         "    async_pre_call_hook (CustomLogger) / /anthropic/v1/messages (passthrough): NO  "
         "<- passthrough-skips-pre-call-hook"
     ) in lines
-    assert "    FastAPI BaseHTTPMiddleware / /v1/messages (beta): YES  not machine-checked" in lines
+    assert (
+        "    FastAPI BaseHTTPMiddleware / /v1/messages (beta): YES  <- messages-endpoint-served-by-app"
+    ) in lines
     assert (
         "    custom_auth (general_settings) / /v1/messages (beta): YES  <- custom-auth-dispatch-order, "
         "custom-auth-loaded-from-config, messages-endpoint-authenticated"
@@ -99,7 +101,9 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
     assert "  Sources" in lines
     assert (
         "    https://github.com/BerriAI/litellm/blob/main/litellm/proxy/proxy_server.py "
-        "(Primary source, last verified 2026-04-19)  <- custom-auth-loaded-from-config"
+        "(Primary source, last verified 2026-04-19)  <- custom-auth-loaded-from-config, "
+        "chat-completions-authenticated, chat-completions-runs-pre-call-hook, "
+        "chat-completions-served-by-app"
     ) in lines
 
 
@@ -192,7 +196,7 @@ def replace_covers(project: Project, old: str, new: str) -> None:
         (
             'table = "Resources", row = "Custom Auth docs"',
             'table = "Resource", row = "Custom Auth docs"',
-            "watcher.toml: cards[0].claims[7].covers[0].table: no table under a heading 'Resource' "
+            "watcher.toml: cards[0].claims[12].covers[0].table: no table under a heading 'Resource' "
             "(tables: 'Hook Coverage', 'Resources', 'Common Pitfalls', 'Changelog')",
         ),
         (
@@ -205,12 +209,12 @@ def replace_covers(project: Project, old: str, new: str) -> None:
         (
             'table = "Resources", row = "Custom Auth docs"',
             'table = "Resources", row = "Custom Auth docs", cell = "Link"',
-            "watcher.toml: cards[0].claims[7].covers[0].cell: unknown key (known: column, row, table)",
+            "watcher.toml: cards[0].claims[12].covers[0].cell: unknown key (known: column, row, table)",
         ),
         (
             'covers = [\n    { table = "Resources", row = "Custom Auth docs" },\n]',
             'covers = "Resources"',
-            "watcher.toml: cards[0].claims[7].covers: expected a list of tables like {table = ..., row = ...}",
+            "watcher.toml: cards[0].claims[12].covers: expected a list of tables like {table = ..., row = ...}",
         ),
     ],
 )

@@ -131,7 +131,7 @@ def test_a_first_run_with_a_drift_records_only_the_claims_that_passed(project: P
     assert result.code == 1
     snapshot = json.loads(project.snapshot.read_text(encoding="utf-8"))
     assert CLAIM not in snapshot["claims"]  # no accepted baseline yet: nothing to keep
-    assert len(snapshot["claims"]) == 13  # the fourteen claims but the drifted one
+    assert len(snapshot["claims"]) == 18  # the nineteen claims but the drifted one
     assert snapshot["verified_on"] is None
     assert project.row_dates()["passthrough"] == "2026-04-19"
     assert project.row_dates()["auth"] == "2026-11-28"

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from support import AUTH, FIXTURES, MACHINERY, PASSTHROUGH, Project
+from support import AUTH, FIXTURES, MACHINERY, PASSTHROUGH, PROXY_SERVER, Project
 
 PACKAGE = "litellm/proxy/pass_through_endpoints"
 ANTHROPIC_HOME = f"{PACKAGE}/anthropic_passthrough_endpoints.py"
@@ -56,6 +56,24 @@ def with_hooks(text: str) -> str:
     )
 
 
+def serving_new_routers(text: str) -> str:
+    """proxy_server.py includes the new provider routers before the old one, as upstream did."""
+    text = text.replace(
+        "from litellm.proxy.types_utils.utils import",
+        "from litellm.proxy.pass_through_endpoints.anthropic_passthrough_endpoints import (\n"
+        "    router as anthropic_passthrough_router,\n)\n"
+        "from litellm.proxy.pass_through_endpoints.openai_passthrough_endpoints import (\n"
+        "    router as openai_passthrough_router,\n)\n"
+        "from litellm.proxy.types_utils.utils import",
+    )
+    return text.replace(
+        "app.include_router(llm_passthrough_router)\n",
+        "app.include_router(openai_passthrough_router)\n"
+        "app.include_router(anthropic_passthrough_router)\n"
+        "app.include_router(llm_passthrough_router)\n",
+    )
+
+
 def second_generation(project: Project) -> str:
     upstream = project.upstream
     return upstream.commit(
@@ -68,6 +86,7 @@ def second_generation(project: Project) -> str:
             AUTH: today("user_api_key_auth.py"),
             PARSING: today("http_parsing_utils.py"),
             MACHINERY: with_hooks(upstream.read(MACHINERY)),
+            PROXY_SERVER: serving_new_routers(upstream.read(PROXY_SERVER)),
         },
         "2026 layout: provider routes in their own modules",
     )
@@ -148,11 +167,41 @@ def test_the_second_generation_gets_every_verdict_right(project: Project) -> Non
         "anthropic_passthrough_route calls anthropic_proxy_route in llm_passthrough_endpoints.py",
     )
 
+    served = claims["anthropic-passthrough-served-by-app"]
+    assert served["status"] == "pass", served["message"]
+    assert served["message"].startswith(
+        f"/anthropic/{{endpoint:path}}: `router` of {ANTHROPIC_HOME} is included into `app` "
+        f"(as anthropic_passthrough_router) at {PROXY_SERVER}:"
+    )
+    assert served["message"].endswith(f"[the route is now registered in {ANTHROPIC_HOME}]")
+
     for other in ("custom-auth-loaded-from-config", "messages-endpoint-authenticated"):
         assert claims[other]["status"] == "pass", claims[other]["message"]
     # Only the rows of the claims that did not pass keep their dates (and those claims their
     # baselines); the rows whose claims all passed are dated.
     project.assert_only_failed_rows_held(list(claims.values()), dates, snapshot, "2026-12-02")
+
+
+def test_the_moved_route_whose_new_router_is_not_included_drifts(project: Project) -> None:
+    """The route left for a module whose router proxy_server.py does not include: the app serves
+    it nowhere, and app-level middleware wraps nothing of it."""
+    accepted_first_generation(project)
+    second_generation(project)
+    text = project.upstream.read(PROXY_SERVER)
+    project.upstream.commit(
+        {PROXY_SERVER: text.replace("app.include_router(anthropic_passthrough_router)\n", "")},
+        "forget the new router",
+    )
+    code, claims = verify(project)
+    assert code == 1
+    served = claims["anthropic-passthrough-served-by-app"]
+    assert served["status"] == "drift"
+    assert served["message"] == (
+        f"/anthropic/{{endpoint:path}} is registered on `router` in {ANTHROPIC_HOME}, which "
+        f"{PROXY_SERVER} never includes into `app` (it imports it as anthropic_passthrough_router; "
+        "no `app.include_router(anthropic_passthrough_router)` runs): app-level middleware does "
+        f"not wrap it [the route is now registered in {ANTHROPIC_HOME}]"
+    )
 
 
 def test_an_open_route_in_a_brand_new_module_drifts_naming_it(project: Project) -> None:

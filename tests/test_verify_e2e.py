@@ -99,6 +99,11 @@ def test_json_report_shape_on_stdout_only(project: Project) -> None:
         "messages-endpoint-authenticated",
         "passthrough-skips-pre-call-hook",
         "messages-endpoint-runs-pre-call-hook",
+        "chat-completions-authenticated",
+        "chat-completions-runs-pre-call-hook",
+        "chat-completions-served-by-app",
+        "messages-endpoint-served-by-app",
+        "anthropic-passthrough-served-by-app",
         "custom-auth-docs-page",
         "card-references",  # built from the card itself
         "anthropic-passthrough-docs-page",

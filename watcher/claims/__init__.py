@@ -7,6 +7,7 @@ from watcher.claims import (
     dispatch_unchanged,
     docs_page,
     route_declared,
+    router_included,
     routes_authenticated,
     source_file,
 )
@@ -31,6 +32,7 @@ KINDS = (
     dispatch_unchanged.DispatchUnchanged,
     docs_page.DocsPage,
     route_declared.RouteDeclared,
+    router_included.RouterIncluded,
     routes_authenticated.RoutesAuthenticated,
     source_file.SourceFile,
 )

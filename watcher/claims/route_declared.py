@@ -46,23 +46,34 @@ class RouteDeclared(ClaimKind):
         "methods": Param(list, "the HTTP methods the card states", required=True),
         "auth": Param(list, "accepted auth functions", ("user_api_key_auth",)),
         "mechanism": Param(str, "how the handler must authenticate: 'depends' or 'any'", "depends"),
+        "scope": Param(
+            list,
+            "where else to look for the route, for the 'also registered in' note (path globs; "
+            "default: the cited file's package; [] looks nowhere else)",
+        ),
     }
 
     def request(self) -> FactRequest:
         auth = ",".join(self.values["auth"])
         return FactRequest("routes", file_of(self.config.source, self.values), (("auth", auth),))
 
-    def scope_request(self) -> FactRequest:
+    def scope_request(self) -> FactRequest | None:
         """The routes of the file's package (shared with a routes-authenticated claim on the same
-        file): where else the route is registered, for a note."""
+        file): where else the route is registered, for a note. A `scope` narrows it: the default
+        for proxy_server.py would be all of litellm/proxy, hundreds of files read for a note."""
         cited = file_of(self.config.source, self.values)
-        return scope_request(cited, self.values["auth"], default_scope(cited))
+        scope = self.values["scope"]
+        if scope is None:
+            scope = default_scope(cited)
+        return scope_request(cited, self.values["auth"], scope) if scope else None
 
     def requests(self) -> tuple[FactRequest, ...]:
-        return (self.request(), self.scope_request())
+        scope = self.scope_request()
+        return (self.request(), scope) if scope is not None else (self.request(),)
 
     def _elsewhere(self, facts: Mapping[FactRequest, Extracted]) -> str:
-        scope = facts.get(self.scope_request())
+        request = self.scope_request()
+        scope = facts.get(request) if request is not None else None
         if scope is None or not isinstance(scope.facts, RouteScope):
             return ""
         here = self.request().path

@@ -20,11 +20,13 @@ from watcher.facts.interface import (
     FactsError,
     Hop,
     Location,
+    Inclusion,
     PageFacts,
     ReferenceFacts,
     Resolution,
     RouteFact,
     RouteInventory,
+    RouterInclusion,
     RouteScope,
     ScopedRoute,
     SourceTree,
@@ -98,6 +100,14 @@ def _references(
     return resolve_references(tree, seeds, modules, specs)
 
 
+def _inclusion(
+    parsed: ParsedModule, params: Mapping[str, str], tree: SourceTree
+) -> RouterInclusion:
+    from watcher.facts.inclusion import find_inclusion
+
+    return find_inclusion(parsed, params["route"], params["app_file"], params["app"], tree)
+
+
 # Extractors by name; a FactRequest names one of these plus its string parameters.
 EXTRACTORS: dict[str, Extractor] = {
     "routes": _routes,
@@ -106,6 +116,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "call-path": _call_path,
     "assignments": _assignments,
     "references": _references,
+    "router-included": _inclusion,
 }
 
 # Facts that come from elsewhere than the upstream tree (a FactRequest's `path` is then a URL).
@@ -153,6 +164,7 @@ __all__ = [
     "FactsError",
     "Hop",
     "Location",
+    "Inclusion",
     "PageFacts",
     "ParsedModule",
     "Probe",
@@ -161,6 +173,7 @@ __all__ = [
     "RouteFact",
     "RouteInventory",
     "RouteScope",
+    "RouterInclusion",
     "ScopedRoute",
     "SourceTree",
     "parse_file",

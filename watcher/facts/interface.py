@@ -192,6 +192,50 @@ class CallPath:
 
 
 @dataclass(frozen=True)
+class Inclusion:
+    """One registration of a route and whether the app serves it: the object it is registered on
+    (`router` in `file`, or the app itself) is included into the app (`app.include_router(...)`
+    in the app file, at module level or in a helper the app is handed to).
+
+    `how` says which: `registered on the app`, `included`, or `never included`; `prefix` is the
+    include's `prefix=` (the route is then served under it). Where the include sits (a helper's
+    name), the name the app file imports the router as, and the lines are evidence."""
+
+    file: str
+    router: str
+    included: bool
+    how: str
+    conditional: bool
+    prefix: str = ""
+    alias: str = field(default="", compare=False)
+    via: tuple[str, ...] = field(default=(), compare=False)
+    line: int = field(default=0, compare=False)
+    route_line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class RouterInclusion:
+    """Is a route served by the app object that app-level middleware wraps? One `Inclusion` per
+    registration of the route (the claim's file first; where the relocation search finds it when
+    it left). `middleware` are what the app file adds to the app (`add_middleware(X)`,
+    `@app.middleware("http")`): facts, not a requirement. `unresolved` are include calls on the app
+    whose router could not be resolved, and `handed_to` the code outside the app file's own
+    functions that is given the app (a lazy-loading middleware may include routers): while the
+    route's router is not found among the includes, either keeps "never included" from being
+    an answer."""
+
+    route: str
+    app_file: str
+    app: str
+    registrations: tuple[Inclusion, ...]
+    middleware: tuple[str, ...]
+    unresolved: tuple[str, ...] = ()
+    handed_to: tuple[str, ...] = ()
+    middleware_lines: tuple[int, ...] = field(default=(), compare=False)
+    found_in: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Assignment:
     """One assignment to the watched name. `call` is the resolved callee of the assigned value
     ('' when it is not a call); `settings` are the settings keys its arguments are read from."""
