@@ -78,8 +78,8 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == (
-        "litellm-proxy-authentication-hooks: 11 of 22 table statements machine-checked; "
-        "5 of 6 code blocks checked; 0 of 42 references resolved, 42 not checked yet; "
+        "litellm-proxy-authentication-hooks: 21 of 22 table statements machine-checked; "
+        "6 of 6 code blocks checked; 0 of 43 references resolved, 43 not checked yet; "
         "5 of 5 Sources rows bound to claims"
     )
     assert (
@@ -97,13 +97,18 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
         "    async_pre_call_hook (CustomLogger) / /v1/messages (beta): YES  "
         "<- messages-endpoint-runs-pre-call-hook"
     ) in lines
-    assert sum("not machine-checked" in line for line in lines) == 12  # 11 statements, 1 block
+    assert sum("not machine-checked" in line for line in lines) == 1  # a Changelog row
     assert "  Sources" in lines
     assert (
         "    https://github.com/BerriAI/litellm/blob/main/litellm/proxy/proxy_server.py "
         "(Primary source, last verified 2026-04-19)  <- custom-auth-loaded-from-config, "
         "chat-completions-authenticated, chat-completions-runs-pre-call-hook, "
-        "chat-completions-served-by-app"
+        "chat-completions-served-by-app, card-references"
+    ) in lines
+    # The Dispatch Flow sketch has no language, but the dispatch claim reads its expectation there.
+    assert (
+        "    plain block at line 102 (Dispatch Flow): read by custom-auth-dispatch-order "
+        "(its expected dispatch)"
     ) in lines
 
 
@@ -139,8 +144,8 @@ def test_verify_report_has_a_coverage_section_with_statuses(project: Project) ->
     entries = json.loads(result.out)["coverage"]
     checked = [e for e in entries if e["machine_checked"] and "claims" in e]
     assert all(c["status"] == "pass" for e in checked for c in e["claims"])
-    assert "  coverage  11 of 22 table statements machine-checked" in result.err
-    assert "5 of 6 code blocks checked; 29 of 42 references resolved, 13 unresolved" in result.err
+    assert "  coverage  21 of 22 table statements machine-checked" in result.err
+    assert "6 of 6 code blocks checked; 30 of 43 references resolved, 13 unresolved" in result.err
     assert "(details: watcher coverage)" in result.err  # one line in verify's summary
     hook = next(
         e

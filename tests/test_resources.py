@@ -213,7 +213,7 @@ def test_a_source_that_is_no_row_must_be_a_link_in_a_covered_row(project: Projec
     result = project.run("coverage")
     assert result.code == 2
     assert result.err.startswith(
-        "watcher: error: watcher.toml: cards[0].claims[8].source: no Sources row for "
+        "watcher: error: watcher.toml: cards[0].claims[13].source: no Sources row for "
         "'https://docs.litellm.ai/docs/pass_through/anthropic_completion' in "
         "knowledge/litellm-proxy-authentication-hooks.md (use the exact text of a Source cell, "
         "or a link cited in a row this claim covers)"

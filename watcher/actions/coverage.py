@@ -7,10 +7,12 @@ in that run). Anything no claim checks is listed as not machine-checked: it is n
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from watcher.card import read_card
 from watcher.card.coverage import CardCoverage, ClaimBinding, card_coverage
+from watcher.claims import build_claim
 from watcher.config import CardConfig
 
 MAX_TEXT = 60
@@ -21,7 +23,22 @@ def coverage_of(card: CardConfig, references: Mapping[str, str] | None = None) -
     """`references`: the status of each reference (by key) from a run or the accepted snapshot."""
     bindings = [ClaimBinding(c.id, c.rows, c.covers) for c in card.claims]
     text = read_card(card.path)
-    return card_coverage(text, str(card.path), bindings, card.references, references)
+    found = card_coverage(text, str(card.path), bindings, card.references, references)
+    # A block no reference check reads may still be a claim's expectation (the Dispatch Flow).
+    readers = {
+        section: claim.id
+        for claim in (build_claim(config) for config in card.claims)
+        for section in claim.sections_read()
+    }
+    blocks = tuple(
+        replace(
+            block, checked=True, reason=f"read by {readers[block.section]} (its expected dispatch)"
+        )
+        if not block.checked and block.section in readers
+        else block
+        for block in found.blocks
+    )
+    return replace(found, blocks=blocks)
 
 
 def baseline_statuses(baseline: Mapping[str, Any] | None) -> dict[str, str]:
@@ -78,7 +95,7 @@ def console_lines(
         lines.append(f"{indent}Code blocks")
     for block in coverage.blocks:
         what = f"{block.language or 'plain'} block at line {block.line} ({block.section})"
-        how = f"{len(block.references)} reference(s) checked" if block.checked else block.reason
+        how = block.reason or f"{len(block.references)} reference(s) checked"
         lines.append(f"{indent}  {what}: {how if block.checked else UNCHECKED + ': ' + how}")
     if coverage.references:
         lines.append(f"{indent}References (card-references)")

@@ -68,9 +68,13 @@ class DispatchUnchanged(ClaimKind):
                 f"{config.where}.order: missing (the card has no block under "
                 f"{values['flow']!r} that reads as an if/elif chain with one awaited call)"
             )
+        self.flow_section = values["flow"] if flow else ""
         self.order = flow.order if flow else tuple(values["order"])
         self.call = flow.call if flow else str(values["call"])
         self.keywords = flow.keywords if flow else tuple(values["keywords"])
+
+    def sections_read(self) -> tuple[str, ...]:
+        return (self.flow_section,) if self.flow_section else ()
 
     def request(self) -> FactRequest:
         params = (("entry", self.values["entry"]), ("marker", self.values["marker"]))

@@ -122,6 +122,10 @@ class ClaimKind(ABC):
         `tree` lets a verdict look further (where did a missing route go?); reads are batched.
         """
 
+    def sections_read(self) -> tuple[str, ...]:
+        """Headings of the card's code blocks this claim reads its expectation from."""
+        return ()
+
     @abstractmethod
     def record(self, facts: Mapping[FactRequest, Extracted]) -> JSON | None:
         """The facts to keep as this claim's baseline (JSON), or None when they are missing."""
