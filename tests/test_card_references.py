@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from claim_support import NoTree
 from support import AUTH, PROXY_SERVER, ROWS, Project
 
 from watcher.card.document import read_document
@@ -178,6 +179,26 @@ def test_the_custom_auth_example_must_take_what_upstream_calls_it_with(project: 
     assert project.row_dates()["auth"] == "2026-11-27"  # the call is in the auth module's row
 
 
+def test_an_import_moved_into_a_function_is_no_drift_where_the_name_still_lives(
+    project: Project,
+) -> None:
+    assert project.run("verify", "--today", "2026-11-27").code == 0
+    server = project.upstream.read(PROXY_SERVER)
+    top = "from litellm.proxy.types_utils.utils import get_instance_fn\n"
+    assert top in server
+    lazy = server.replace(top, "").replace(
+        "    global master_key, user_custom_auth, user_custom_key_generate\n",
+        "    global master_key, user_custom_auth, user_custom_key_generate\n"
+        "    from litellm.proxy.types_utils.utils import get_instance_fn\n",
+        1,
+    )
+    project.upstream.commit({PROXY_SERVER: lazy}, "import lazily")
+    result = project.run("verify", "--today", "2026-11-28", "--json", "-")
+    refs = references_of(result.out)
+    assert refs["name get_instance_fn"]["status"] == "resolved"
+    assert claims_of(result.out)["card-references"]["status"] == "pass"
+
+
 def test_formatting_and_a_move_behind_a_re_export_do_not_alarm(project: Project) -> None:
     assert project.run("verify", "--today", "2026-11-27").code == 0
     types = project.upstream.read(TYPES)
@@ -254,6 +275,6 @@ def test_a_reference_found_in_a_cited_file_holds_back_that_row_only(project: Pro
     )
     facts = {request: Extracted(ReferenceFacts(resolutions), None, "blob")}
     baseline = {"references": {key: {"status": "resolved", "path": AUTH}}}
-    verdict = claim.evaluate(facts, baseline, None)  # type: ignore[arg-type]
+    verdict = claim.evaluate(facts, baseline, NoTree())  # where it was: not there either
     assert verdict.status == "drift"
     assert dict(verdict.rows) == {ROWS["auth"]: "drift"}

@@ -33,6 +33,7 @@ from watcher.claims.interface import (
     Verdict,
 )
 from watcher.config import ClaimConfig
+from watcher.errors import WatcherError
 from watcher.facts import ReferenceFacts, Resolution, SourceTree
 
 ID = "card-references"
@@ -143,7 +144,7 @@ class CardReferences(ClaimKind):
         if not isinstance(found, ReferenceFacts):
             rows = tuple((row, "error") for row in self.rows.values())
             return Error(extracted.error or "references: no facts", rows=rows)
-        outcomes = self.outcomes(found, baseline)
+        outcomes = [self._recheck(o, tree) for o in self.outcomes(found, baseline)]
         places = {ref["key"]: ref.get("places", []) for ref in self.refs}
         evidence = tuple(
             Evidence(o.path, o.line, f"{o.key}: {o.status}: {o.note}") for o in outcomes if o.path
@@ -166,6 +167,26 @@ class CardReferences(ClaimKind):
             why = f"{counts}; no longer true: " + " | ".join(lines)
             return Drift(why, evidence, diff, rows, items)
         return Pass(f"{counts} (listed by `watcher coverage`)", evidence, rows=rows, items=items)
+
+    def _recheck(self, outcome: Outcome, tree: SourceTree) -> Outcome:
+        """A name no longer found from the cited files is looked up where it was at accept: the
+        search follows the cited files' imports, and those change (an import moved into a
+        function) while the definition the card means stays put. Only then is it drift."""
+        if outcome.status != "drift" or not outcome.note.startswith("no longer defined"):
+            return outcome
+        from watcher.facts.references import ReferenceSpec, Resolver  # libcst: only on a drift
+
+        ref = next(r for r in self.refs if r["key"] == outcome.key)
+        spec = ReferenceSpec(ref["key"], ref["kind"], ref["target"], tuple(ref["keywords"]))
+        try:
+            again = Resolver(tree, [outcome.path]).resolve(spec, ())
+        except WatcherError:
+            return outcome
+        hit = next((f for f in again.found if f.path == outcome.path), None)
+        if hit is None or again.rejected:
+            return outcome
+        note = f"{hit.kind} in {hit.path}:{hit.line} (where it was at accept; the cited files no longer lead there)"
+        return Outcome(outcome.key, "resolved", note, hit.path, hit.line)
 
     def _rows(self, outcomes: list[Outcome], baseline: JSON | None) -> tuple[tuple[str, str], ...]:
         """Each cited row with the worst status among the references found in its file."""

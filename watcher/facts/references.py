@@ -8,7 +8,9 @@ means is the claim's decision (kept in the snapshot at accept), not the extracto
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +19,10 @@ from watcher.facts.interface import Location, ReferenceFacts, Resolution, Source
 from watcher.facts.parse import ParsedModule
 
 MAX_HOPS = 4
+# Module indexes by path and content, kept across runs in one process: a history walk re-runs the
+# search at every commit, and most of the files it reads are the same version as the last time.
+MAX_SEEN = 64
+_SEEN: OrderedDict[str, ModuleIndex] = OrderedDict()
 # Bases that end a class's keyword search: what they accept is known (nothing more for object
 # and Exception's keywords; pydantic and TypedDict take exactly the declared fields).
 _ROOTS = {"object", "Exception", "BaseException", "BaseModel", "TypedDict", "Enum", "str", "int"}
@@ -44,8 +50,13 @@ class Resolver:
     def index(self, path: str) -> ModuleIndex | None:
         """The module at `path` (None: no such file); _Unreadable when it cannot be parsed."""
         if path not in self._indexes:
-            if self.tree.texts([path]).get(path) is None:
+            text = self.tree.texts([path]).get(path)
+            key = f"{path}\0{hashlib.sha256(text.encode()).hexdigest()}" if text else ""
+            if text is None:
                 self._indexes[path] = None
+            elif key in _SEEN:  # this version was indexed earlier in the process (a history walk)
+                _SEEN.move_to_end(key)
+                self._indexes[path] = _SEEN[key]
             else:
                 parsed = self.tree.modules([path])[path]
                 if not isinstance(parsed, ParsedModule):
@@ -53,8 +64,10 @@ class Resolver:
                 index = index_module(parsed)
                 if index is None:
                     raise _Unreadable(f"{path}: syntax newer than this Python reads")
-                self._indexes[path] = index
-                self.searched.append(path)
+                self._indexes[path] = _SEEN[key] = index
+                while len(_SEEN) > MAX_SEEN:
+                    _SEEN.popitem(last=False)
+            self.searched.append(path)
         return self._indexes[path]
 
     def module(self, dotted: str) -> str | None:
