@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import yaml
 
 from watcher.card.document import CardDocument, CodeBlock, CodeSpan
+from watcher.pyast import dotted_name
 
 _PATH = re.compile(r"^[\w.-]+(?:/[\w.-]+)*\.py$")
 _KEY = re.compile(r"^[A-Za-z_]\w*$")
@@ -87,15 +88,6 @@ class CardReferences:
     references: tuple[CardReference, ...]
     skipped: tuple[Skipped, ...]
     blocks: tuple[BlockCheck, ...]
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
 
 
 def _imports(blocks: Iterable[CodeBlock]) -> dict[str, str]:
@@ -209,7 +201,7 @@ class _Collector:
             self.skipped.append(Skipped(text, place, "not a Python name or call"))
             return
         call = node if isinstance(node, ast.Call) else None
-        name = _dotted(call.func if call else node)
+        name = dotted_name(call.func if call else node)
         if not name:
             self.skipped.append(Skipped(text, place, "an expression, not a name"))
             return

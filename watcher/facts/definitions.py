@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from watcher.facts.parse import ParsedModule
 from watcher.facts.symbols import absolute
+from watcher.pyast import dotted_name
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][\w.-]{0,79}$")
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -74,14 +75,8 @@ def signature(node: _Function, skip_self: bool) -> Signature:
 
 
 def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    if isinstance(node, ast.Subscript):  # Generic[T], BaseModel[...]
-        return _dotted(node.value)
-    return ""
+    """A base class or callee as written; `Generic[T]` and `BaseModel[...]` by their name."""
+    return dotted_name(node.value if isinstance(node, ast.Subscript) else node)
 
 
 def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:

@@ -101,7 +101,7 @@ class Resolver:
                 module = self.module(origin)
                 if module is None and not rest:  # from a package outside the upstream
                     return Location(path, 0, f"import from {origin.rsplit('.', 1)[0]}")
-                return self._member_of_module(module, rest, hops) if module and rest else None
+                return self.in_module(module, rest, hops + 1) if module and rest else None
             target = f"{found[1]}.{rest}" if rest else found[1]
             return self.in_module(found[0], target, hops + 1)
         line = index.defines(head)
@@ -117,9 +117,6 @@ class Resolver:
             cls = self.find_class(path, index.variables[head][1], hops + 1)
             return self.member(cls[0], cls[1], rest, hops) if cls else None
         return None
-
-    def _member_of_module(self, path: str, rest: str, hops: int) -> Location | None:
-        return self.in_module(path, rest, hops + 1)
 
     def find_class(self, path: str, name: str, hops: int) -> tuple[str, ClassInfo] | None:
         """The class `name` (as written in `path`, maybe imported) and the file defining it."""
