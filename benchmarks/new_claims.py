@@ -74,6 +74,12 @@ class TimedTree:
     def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
         return self.tree.paths(suffix, under)
 
+    def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        return self.tree.texts(paths)
+
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        return self.tree.blob_ids(paths)
+
 
 def search(tree: RunTree, targets: list[str], without_hook: bool = False) -> None:
     timed = TimedTree(tree, without_hook)

@@ -24,6 +24,9 @@ class NoTree:
     def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
         return dict.fromkeys(paths)
 
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        return dict.fromkeys(paths)
+
 
 def claim(kind: str, source: str, **params: object) -> ClaimKind:
     config = ClaimConfig("test-claim", kind, source, "claims[0]", MappingProxyType(params))

@@ -6,6 +6,7 @@ watcher the way a user does (its `main()` in-process, or the console script in a
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -403,6 +404,13 @@ class FixtureTree:
 
     def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
         return {path: self.text(path) for path in paths}
+
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        texts = self.texts(paths)
+        return {
+            p: hashlib.sha1(t.encode()).hexdigest() if t is not None else None
+            for p, t in texts.items()
+        }
 
     def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
         files = {p.relative_to(self.root).as_posix() for p in self.root.rglob(f"*{suffix}")}

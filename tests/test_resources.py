@@ -267,6 +267,9 @@ class FakeTree:
     def texts(self, paths: Sequence[str]) -> Mapping[str, str | None]:
         return dict.fromkeys(paths)
 
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        return dict.fromkeys(paths)
+
 
 def judge_tree(tree: FakeTree) -> Verdict:
     kind = claim("source-file", ROWS["auth"])

@@ -80,6 +80,11 @@ class RecordingTree:
         self.deps.update(self._tree.blob_ids(paths))  # the result depends on these versions too
         return found
 
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        found = self._tree.blob_ids(paths)
+        self.deps.update(found)  # the result depends on which version (or none) is there
+        return found
+
     def paths(self, suffix: str = ".py", under: str = "") -> list[str]:
         listing = self._tree.paths(suffix, under)
         self.listings[listing_key(suffix, under)] = listing_digest(listing)

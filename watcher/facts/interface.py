@@ -43,6 +43,10 @@ class SourceTree(Protocol):
         counted among the files the run's facts depend on: for cheap searches (where did it go?)."""
         ...
 
+    def blob_ids(self, paths: Sequence[str]) -> Mapping[str, str | None]:
+        """Files' blob ids (None: no such file), from the tree alone: no blob is read."""
+        ...
+
 
 @dataclass(frozen=True)
 class AuthFact:

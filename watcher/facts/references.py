@@ -8,7 +8,6 @@ means is the claim's decision (kept in the snapshot at accept), not the extracto
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -19,7 +18,7 @@ from watcher.facts.interface import Location, ReferenceFacts, Resolution, Source
 from watcher.facts.parse import ParsedModule
 
 MAX_HOPS = 4
-# Module indexes by path and content, kept across runs in one process: a history walk re-runs the
+# Module indexes by path and blob id, kept across runs in one process: a history walk re-runs the
 # search at every commit, and most of the files it reads are the same version as the last time.
 MAX_SEEN = 64
 _SEEN: OrderedDict[str, ModuleIndex] = OrderedDict()
@@ -50,9 +49,9 @@ class Resolver:
     def index(self, path: str) -> ModuleIndex | None:
         """The module at `path` (None: no such file); _Unreadable when it cannot be parsed."""
         if path not in self._indexes:
-            text = self.tree.texts([path]).get(path)
-            key = f"{path}\0{hashlib.sha256(text.encode()).hexdigest()}" if text else ""
-            if text is None:
+            blob = self.tree.blob_ids([path]).get(path)  # no read: the size limit applies below
+            key = f"{path}\0{blob}"
+            if blob is None:
                 self._indexes[path] = None
             elif key in _SEEN:  # this version was indexed earlier in the process (a history walk)
                 _SEEN.move_to_end(key)
@@ -287,10 +286,8 @@ class Resolver:
             candidates = list(
                 dict.fromkeys(posixpath.join(posixpath.dirname(s), target) for s in self.seeds)
             )
-        texts = self.tree.texts(candidates)
-        return tuple(
-            Location(path, 0, "file") for path in candidates if texts.get(path) is not None
-        )
+        ids = self.tree.blob_ids(candidates)
+        return tuple(Location(path, 0, "file") for path in candidates if ids.get(path) is not None)
 
 
 def resolve_references(
@@ -300,10 +297,10 @@ def resolve_references(
     then searched for the bare names too: a card that says `proxy_logging_obj.pre_call_hook`
     and later just `pre_call_hook` means the same method."""
     specs = list(specs)
-    texts = tree.texts(list(seeds))
+    ids = tree.blob_ids(list(seeds))
     # A cited file that is gone is left out of the search (the claims bound to it say where it
     # went); a reference that was found in it is then an error, not a drift.
-    missing = tuple(path for path in seeds if texts.get(path) is None)
+    missing = tuple(path for path in seeds if ids.get(path) is None)
     resolver = Resolver(tree, [path for path in seeds if path not in missing])
     try:
         for path in resolver.seeds:
