@@ -135,6 +135,9 @@ def test_proxy_exception_losing_param_drifts_the_statements_that_call_it(project
     assert PROXY_EXCEPTION_CALL in message
     assert "Custom Auth Function Signature (line 74)" in message  # where the card says it
     assert f"the signature at {TYPES}:" in message and "does not accept param=" in message
+    evidence = claims["card-references"]["evidence"]  # what no longer holds, not all 43
+    assert [e["path"] for e in evidence] == [TYPES]
+    assert evidence[0]["note"].startswith(f"{PROXY_EXCEPTION_CALL}: drift: ")
     assert {c["status"] for i, c in claims.items() if i != "card-references"} == {"pass"}
     # _types.py is no Sources row: every row bound to a claim that passed is dated.
     assert project.row_dates()["auth"] == "2026-11-28"

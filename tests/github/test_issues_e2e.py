@@ -373,3 +373,23 @@ def test_the_issue_names_the_upstream_commit_that_changed_the_claim(
     # The commit subject is upstream text: nobody is pinged, and #42 is upstream's issue.
     assert "`@maintainer`" in line and "@maintainer" not in line.replace("`@maintainer`", "")
     assert "`BerriAI/litellm#42`" in line  # named, in code: no cross-reference upstream
+
+
+def test_a_card_reference_drift_opens_one_readable_issue(
+    project: Project, github: FakeGitHub
+) -> None:
+    assert verify(project, github).code == 0
+    types = project.upstream.read("litellm/proxy/_types.py")
+    project.upstream.commit(
+        {"litellm/proxy/_types.py": types.replace("        param: Optional[str],\n", "")},
+        "ProxyException loses param",
+    )
+    assert verify(project, github).code == 1
+    [issue] = github.labelled("watcher")
+    assert issue["title"] == f"Drift: card-references ({CARD_ID})"
+    body = issue["body"]
+    assert "is read from `knowledge/litellm-proxy-authentication-hooks.md` itself" in body
+    assert "- `references`: `43 read from the card (" in body
+    assert '"keywords"' not in body.split("## What upstream now shows")[0]  # no raw JSON
+    assert "ProxyException(code, message, param, type)" in body
+    assert "does not accept param=" in body

@@ -51,7 +51,7 @@ def claim_alerts(root: Path, report: CardReport, baseline: str | None) -> list[C
             kind_help=(type(item.claim).__doc__ or "").strip().splitlines()[0],
             source=item.claim.config.source,
             dates_row=item.claim.config.dates_row,
-            params=tuple(item.claim.config.params.items()),
+            params=item.claim.described_params(),
             status=item.verdict.status,
             message=item.verdict.message,
             diff=item.verdict.diff,

@@ -103,6 +103,16 @@ class CardReferences(ClaimKind):
         self.refs: list[dict[str, Any]] = json.loads(values["refs"])
         self.rows = dict(line.split("\t", 1) for line in values["rows"])
 
+    def described_params(self) -> tuple[tuple[str, object], ...]:
+        kinds: dict[str, int] = {}
+        for ref in self.refs:
+            kinds[ref["kind"]] = kinds.get(ref["kind"], 0) + 1
+        read = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+        return (
+            ("references", f"{len(self.refs)} read from the card ({read})"),
+            ("seeds", self.values["seeds"]),
+        )
+
     def request(self) -> FactRequest:
         specs = [{k: ref[k] for k in ("key", "kind", "target", "keywords")} for ref in self.refs]
         return FactRequest(
@@ -146,12 +156,15 @@ class CardReferences(ClaimKind):
             return Error(extracted.error or "references: no facts", rows=rows)
         outcomes = [self._recheck(o, tree) for o in self.outcomes(found, baseline)]
         places = {ref["key"]: ref.get("places", []) for ref in self.refs}
-        evidence = tuple(
-            Evidence(o.path, o.line, f"{o.key}: {o.status}: {o.note}") for o in outcomes if o.path
-        )
         rows = self._rows(outcomes, baseline)
         items = tuple((o.key, o.status) for o in outcomes)
         bad = [o for o in outcomes if o.status in {"drift", "error"}]
+        # A drift issue shows what no longer holds; a pass shows where every reference resolved.
+        evidence = tuple(
+            Evidence(o.path, o.line, f"{o.key}: {o.status}: {o.note}")
+            for o in (bad or outcomes)
+            if o.path
+        )
         lines = [f"{o.key} ({'; '.join(places[o.key][:2])}): {o.note}" for o in bad[:MAX_LISTED]]
         lines += [f"and {len(bad) - MAX_LISTED} more"] if len(bad) > MAX_LISTED else []
         resolved = sum(1 for o in outcomes if o.status == "resolved")

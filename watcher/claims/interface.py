@@ -122,6 +122,10 @@ class ClaimKind(ABC):
         `tree` lets a verdict look further (where did a missing route go?); reads are batched.
         """
 
+    def described_params(self) -> tuple[tuple[str, object], ...]:
+        """What an issue shows under "What the card says": the claim's parameters as configured."""
+        return tuple(self.config.params.items())
+
     def sections_read(self) -> tuple[str, ...]:
         """Headings of the card's code blocks this claim reads its expectation from."""
         return ()
