@@ -84,6 +84,7 @@ def test_the_card_side_reads_every_kind_of_reference_and_says_why_it_skips_the_r
         PROXY_EXCEPTION_CALL,
         "name custom_auth",
     }
+    assert not [r for r in found.references if r.kind == "value"]  # no quoted word in the YAML
     skipped = {s.text: s.reason for s in found.skipped}
     assert skipped["/anthropic/{endpoint:path}"] == "a URL path, not a code name"
     assert skipped["str"] == "a Python builtin or keyword"
@@ -200,6 +201,41 @@ def test_an_import_moved_into_a_function_is_no_drift_where_the_name_still_lives(
     refs = references_of(result.out)
     assert refs["name get_instance_fn"]["status"] == "resolved"
     assert claims_of(result.out)["card-references"]["status"] == "pass"
+
+
+MODES = """
+
+def custom_auth_mode(general_settings):
+    settings = general_settings.get("custom_auth_settings") or {}
+    if settings["mode"] == "on":
+        return "custom"
+    if settings["mode"] == "auto":
+        return "both"
+    if settings["mode"] == "off":
+        return "litellm"
+"""
+MODE = "value general_settings.custom_auth_settings.mode={}"
+
+
+def test_yaml_values_the_card_lists_are_read_upstream(project: Project) -> None:
+    result = project.run("verify", "--today", "2026-11-27", "--json", "-")
+    refs = references_of(result.out)
+    assert refs[MODE.format("auto")]["status"] == "unresolved"  # this upstream has no modes
+    server = project.upstream.read(PROXY_SERVER)
+    project.upstream.commit({PROXY_SERVER: server + MODES}, "custom auth modes")
+    assert project.run("accept", "--claim", "card-references").code == 0
+    result = project.run("verify", "--today", "2026-11-28", "--json", "-")
+    refs = references_of(result.out)
+    assert {refs[MODE.format(w)]["status"] for w in ("on", "auto", "off")} == {"resolved"}
+
+    gone = server + MODES.replace(
+        '    if settings["mode"] == "off":\n        return "litellm"\n', ""
+    )
+    project.upstream.commit({PROXY_SERVER: gone}, "no off mode")
+    result = project.run("verify", "--today", "2026-11-29", "--json", "-")
+    assert result.code == 1
+    message = str(claims_of(result.out)["card-references"]["message"])
+    assert f"{MODE.format('off')} (Configuration (line 59)): no longer defined upstream" in message
 
 
 def test_formatting_and_a_move_behind_a_re_export_do_not_alarm(project: Project) -> None:

@@ -24,6 +24,9 @@ from watcher.pyast import dotted_name
 _PATH = re.compile(r"^[\w.-]+(?:/[\w.-]+)*\.py$")
 _KEY = re.compile(r"^[A-Za-z_]\w*$")
 _SETTING = re.compile(r"^[a-z_][a-z0-9_]*$")
+# A YAML line setting a key to a quoted word, with a comment that may list the other choices.
+_VALUE_LINE = re.compile(r"""^\s*([A-Za-z_]\w*):\s*["']([A-Za-z_][\w-]{0,30})["']\s*(#.*)?$""")
+_QUOTED_WORD = re.compile(r"""["']([A-Za-z_][\w-]{0,30})["']""")
 _BUILTIN = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 
 
@@ -48,7 +51,8 @@ class Place:
 class CardReference:
     """One upstream thing the card names. `kind`: import (target `module:name`), module, call
     (target `module:name` or a dotted name, with `keywords`), name (dotted), setting (dotted key
-    path of a YAML block), path (a file), callback (a function of the card's Python that a YAML
+    path of a YAML block), value (`key.path=word`: a quoted word a YAML key is set to, or one its
+    comment lists), path (a file), callback (a function of the card's Python that a YAML
     setting names, e.g. `custom_auth: mymodule.my_auth`: target the setting's key path,
     `keywords` the function's parameters, which must take what upstream calls it with)."""
 
@@ -176,11 +180,29 @@ class _Collector:
         except yaml.YAMLError as exc:
             reason = f"not valid YAML ({str(exc).splitlines()[0]})"
             return BlockCheck(block.language, block.line, block.section, False, reason)
+        paths = list(_key_paths(data, "", self.values))
         keys = [
             self.add(CardReference("setting", path, path), Place(block.line, block.section))
-            for path in _key_paths(data, "", self.values)
+            for path in paths
         ]
+        keys += self._listed_values(block, paths)
         return BlockCheck(block.language, block.line, block.section, True, references=tuple(keys))
+
+    def _listed_values(self, block: CodeBlock, paths: list[str]) -> list[str]:
+        """`mode: "on"  # "on" = ...; "auto" = ...`: the quoted word a key is set to, and the
+        quoted words its comment lists as the other choices, each a value upstream must read."""
+        keys: list[str] = []
+        for offset, line in enumerate(block.text.splitlines()):
+            match = _VALUE_LINE.match(line)
+            path = next((p for p in paths if match and p.split(".")[-1] == match[1]), None)
+            if match is None or path is None:
+                continue
+            words = [match[2], *_QUOTED_WORD.findall(match[3] or "")]
+            place = Place(block.line + offset, block.section)
+            for word in dict.fromkeys(words):
+                ref = CardReference("value", f"{path}={word}", f'{match[1]}: "{word}"')
+                keys.append(self.add(ref, place))
+        return keys
 
     def span(self, span: CodeSpan, imports: dict[str, str]) -> None:
         place = Place(span.line, span.section, span.table, span.row, span.column)

@@ -212,6 +212,12 @@ class Resolver:
                 if index is not None and name in index.imports:  # re-export of something outside
                     return (Location(path, 0, "re-export"),)
             return (hit,) if hit else ()
+        if spec.kind == "value":  # the key path is read, and the word too, where the key is
+            path, _, word = spec.target.partition("=")
+            keys = [self._setting(key, modules) for key in path.split(".")]
+            files = {loc.path for loc in keys[-1]} if all(keys) else set()
+            values = self._setting(word, modules) if files else ()
+            return tuple(loc for loc in values if loc.path in files)
         if spec.kind == "setting":  # every key of the path is read upstream, the leaf's place
             keys = [self._setting(key, modules) for key in spec.target.split(".")]
             return keys[-1] if all(keys) else ()
