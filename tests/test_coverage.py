@@ -79,7 +79,7 @@ def test_coverage_command_lists_every_statement_and_source(project: Project) -> 
     lines = result.out.splitlines()
     assert lines[0] == (
         "litellm-proxy-authentication-hooks: 21 of 22 table statements machine-checked; "
-        "6 of 6 code blocks checked; 0 of 43 references resolved, 43 not checked yet; "
+        "6 of 6 code blocks checked; 0 of 46 references resolved, 46 not checked yet; "
         "5 of 5 Sources rows bound to claims"
     )
     assert (
@@ -145,7 +145,7 @@ def test_verify_report_has_a_coverage_section_with_statuses(project: Project) ->
     checked = [e for e in entries if e["machine_checked"] and "claims" in e]
     assert all(c["status"] == "pass" for e in checked for c in e["claims"])
     assert "  coverage  21 of 22 table statements machine-checked" in result.err
-    assert "6 of 6 code blocks checked; 30 of 43 references resolved, 13 unresolved" in result.err
+    assert "6 of 6 code blocks checked; 30 of 46 references resolved, 16 unresolved" in result.err
     assert "(details: watcher coverage)" in result.err  # one line in verify's summary
     hook = next(
         e

@@ -389,7 +389,7 @@ def test_a_card_reference_drift_opens_one_readable_issue(
     assert issue["title"] == f"Drift: card-references ({CARD_ID})"
     body = issue["body"]
     assert "is read from `knowledge/litellm-proxy-authentication-hooks.md` itself" in body
-    assert "- `references`: `43 read from the card (" in body
+    assert "- `references`: `46 read from the card (" in body
     assert '"keywords"' not in body.split("## What upstream now shows")[0]  # no raw JSON
     assert "ProxyException(code, message, param, type)" in body
     assert "does not accept param=" in body
