@@ -16,8 +16,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import yaml
-
 from watcher.card.document import CardDocument, CodeBlock, CodeSpan
 from watcher.pyast import dotted_name
 
@@ -175,6 +173,8 @@ class _Collector:
                 self.add(CardReference("callback", by_name[node.name], text, params), place)
 
     def yaml_block(self, block: CodeBlock) -> BlockCheck:
+        import yaml  # only when a card's analysis is not stored already
+
         try:
             data = yaml.safe_load(block.text)
         except yaml.YAMLError as exc:
@@ -260,6 +260,8 @@ def _key_paths(data: object, prefix: str, values: dict[str, str]) -> Iterator[st
 def _yaml_key(text: str) -> str:
     """`auth: true` -> `auth`; `mode: "on"` -> `mode`: a lower-case key with a literal value (a
     quoted string, a boolean or a number). Prose such as `Authorization: Bearer ...` -> ''."""
+    import yaml
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

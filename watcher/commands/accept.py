@@ -68,7 +68,14 @@ def run(
     say = stderr_line(stderr)
     with run_lock(config_path, DEFAULT_WAIT_SECONDS, say):
         recover_interrupted(config_path, False, lambda line: say(f"watcher: {line}"))
-        config, prepared = prepare(config_path, card, upstream_url, ref, replacing_snapshots=True)
+        config, prepared = prepare(
+            config_path,
+            card,
+            upstream_url,
+            ref,
+            replacing_snapshots=True,
+            cache_dir=cache_dir_or(cache_dir),
+        )
         prepared = only_claims(prepared, claims)
         for item in prepared:
             if item.broken_snapshot and claims:

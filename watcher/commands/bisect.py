@@ -80,7 +80,9 @@ def run(
     from watcher.history.walker import CardWalker
     from watcher.upstream import open_upstream
 
-    _config, prepared = prepare(config_path, card, upstream_url, ref)
+    _config, prepared = prepare(
+        config_path, card, upstream_url, ref, cache_dir=cache_dir_or(cache_dir)
+    )
     item = _card_of(prepared, claim)
     if good is None and item.snapshot is None:
         raise ConfigError(

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from watcher.actions.report import one_line
 from watcher.actions.snapshots import NewerSnapshot, Snapshot, SnapshotError, load_snapshot
 from watcher.card import parse_sources, read_card
+from watcher.card import stored as card_store
 from watcher.claims import ClaimKind, Error, build_claim
 from watcher.config import CardConfig, Config, ConfigError, load_config
 from watcher.factcache import FactsCache
@@ -80,12 +81,14 @@ def prepare(
     ref: str | None,
     *,
     replacing_snapshots: bool = False,
+    cache_dir: Path | None = None,
 ) -> tuple[Config, list[PreparedCard]]:
     """Load config, claims and snapshots for the selected cards; any problem raises before network.
 
     With `replacing_snapshots` (accept), an unreadable snapshot is not an error: it is what
     accept replaces, and `broken_snapshot` says why it could not be read.
     """
+    card_store.use(cache_dir / "cards" if cache_dir is not None else None)
     config = load_config(config_path)
     configure_limits(config.limits)
     cards = [config.card(card_id)] if card_id else list(config.cards)

@@ -143,7 +143,9 @@ def run(
 
     if since is not None:
         since_date(since)  # a malformed date fails before any network
-    _config, prepared = prepare(config_path, card, upstream_url, ref)
+    _config, prepared = prepare(
+        config_path, card, upstream_url, ref, cache_dir=cache_dir_or(cache_dir)
+    )
     prepared = only_claims(prepared, claims)
     cache_path = cache_dir_or(cache_dir)
     cache = FactsCache(cache_path)

@@ -215,7 +215,9 @@ def run(
             from watcher.actions.git_commit import ProjectRepo
 
             ProjectRepo(config_path.resolve().parent).check_ready(push, stderr_line(stderr))
-        config, prepared = prepare(config_path, card, upstream_url, ref)
+        config, prepared = prepare(
+            config_path, card, upstream_url, ref, cache_dir=cache_dir_or(cache_dir)
+        )
         # Bad GitHub settings stop the run here, before any network.
         github = None if no_issues else github_settings(config.github, os.environ)
         human = stderr if json_out == "-" else stdout

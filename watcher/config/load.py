@@ -230,7 +230,7 @@ def _cards(
         web = upstreams[upstream].web_url or ""
         repository = web.removeprefix("https://github.com/") if "github.com/" in web else None
         cited = cited_files(sources.rows, repository)
-        found = references_of(document, cited)
+        found = references_of(text, document, cited)
         if found and table.get("references", True) and all(c.id != REFERENCES_ID for c in claims):
             implicit = references_claim(found, cited, tables, f"{where}.references")
             claims.extend([implicit] if implicit else [])

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from types import MappingProxyType
 
+from watcher.card import stored
 from watcher.card.document import CardDocument
 from watcher.card.references import CardReferences, card_references
 from watcher.card.sources import SourceRow
@@ -33,9 +34,21 @@ def cited_files(rows: Sequence[SourceRow], repository: str | None) -> dict[str, 
     return cited
 
 
-def references_of(document: CardDocument, cited: dict[str, str]) -> CardReferences | None:
-    """The card's references to its upstream (None: it cites no Python file of it)."""
-    return card_references(document, {path.split("/")[0] for path in cited}) if cited else None
+def references_of(
+    text: str, document: CardDocument, cited: dict[str, str]
+) -> CardReferences | None:
+    """The card's references to its upstream (None: it cites no Python file of it); stored with
+    the card's analysis, by its text and the upstream packages."""
+    if not cited:
+        return None
+    packages = sorted({path.split("/")[0] for path in cited})
+    key = "\0".join([text, *packages])
+    found = stored.load("references", key)
+    if isinstance(found, CardReferences):
+        return found
+    found = card_references(document, packages)
+    stored.save("references", key, found)
+    return found
 
 
 def _statements(found: CardReferences, tables: Sequence[CardTable]) -> tuple[StatementRef, ...]:

@@ -27,6 +27,16 @@ def _cached(
         ids = tree.blob_ids([request.path for request in requests])
     except WatcherError:
         return {}  # the reads below fail the same way and say why
+    wanted = {
+        path
+        for request in requests
+        if (blob := ids.get(request.path)) is not None
+        for path in cache.dependencies(request, blob)
+    }
+    try:
+        tree.blob_ids(sorted(wanted))  # one batch; the lookups below find them known
+    except WatcherError:
+        return {}
     found: dict[FactRequest, Extracted] = {}
     for request in requests:
         blob = ids.get(request.path)

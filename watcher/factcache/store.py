@@ -80,6 +80,13 @@ class FactsCache:
         self.hits += found is not None
         return found
 
+    def dependencies(self, request: FactRequest, blob_id: str) -> set[str]:
+        """Every file the stored results for this blob read: their blob ids are asked for in one
+        batch before the lookups (a `git` call per lookup is most of a warm run's time)."""
+        key = _key(request, blob_id)
+        deps = (v.get("deps") for v in self._entry(self._file(key), key))
+        return {path for found in deps if isinstance(found, dict) for path in found}
+
     def peek(self, request: FactRequest, blob_id: str, tree: TreeReads) -> bool:
         """Whether `lookup` would hit (history walks use it to know which blobs to fetch)."""
         return self._find(request, blob_id, tree) is not None
