@@ -10,9 +10,7 @@ that cannot be written only costs time: nothing here can change what a card says
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import importlib
 import importlib.util
 import json
 import os
@@ -20,12 +18,15 @@ from pathlib import Path
 from typing import Any
 
 _PACKAGE = "watcher.card"
-_SOURCES = ("document.py", "markdown.py", "references.py", "stored.py")
+# The files whose code decides what is stored (relative to the watcher package).
+_SOURCES = (
+    "card/document.py",
+    "card/markdown.py",
+    "card/references.py",
+    "card/stored.py",
+    "factcache/codec.py",
+)
 _state: dict[str, Path | str | None] = {"directory": None, "version": None}
-
-
-class _Unstorable(Exception):
-    pass
 
 
 def use(directory: Path | None) -> None:
@@ -36,7 +37,7 @@ def use(directory: Path | None) -> None:
 def _version() -> str:
     if _state["version"] is None:
         digest = hashlib.sha256()
-        here = Path(__file__).resolve().parent
+        here = Path(__file__).resolve().parent.parent
         for name in _SOURCES:
             digest.update((here / name).read_bytes())
         # The parsers' installed files, by size and time: an upgrade starts afresh. (Asking
@@ -65,8 +66,11 @@ def load(kind: str, key: str) -> Any:
     path = _path(kind, key)
     if path is None:
         return None
+    # The facts cache's codec, imported here: the card package loads before the factcache one.
+    from watcher.factcache.codec import decode
+
     try:
-        return _decode(json.loads(path.read_text(encoding="utf-8")))
+        return decode(json.loads(path.read_text(encoding="utf-8")), _PACKAGE)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
@@ -77,50 +81,14 @@ def save(kind: str, key: str, value: Any) -> None:
         return
     import tempfile  # only when something is written: a run on an unchanged card does not
 
+    from watcher.factcache.codec import Uncacheable, encode
+
     try:
-        text = json.dumps(_encode(value), ensure_ascii=False)
+        text = json.dumps(encode(value, _PACKAGE), ensure_ascii=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(temp, path)
-    except (_Unstorable, OSError, ValueError):
+    except (Uncacheable, OSError, ValueError):
         return
-
-
-def _encode(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, tuple):
-        return [_encode(item) for item in value]
-    if isinstance(value, list):
-        return {"list": [_encode(item) for item in value]}
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        return {"dict": {key: _encode(item) for key, item in value.items()}}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        kind = type(value)
-        if not kind.__module__.startswith(_PACKAGE + "."):
-            raise _Unstorable(kind.__qualname__)
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"type": f"{kind.__module__}:{kind.__qualname__}", "fields": fields}
-    raise _Unstorable(type(value).__name__)
-
-
-def _decode(data: Any) -> Any:
-    if data is None or isinstance(data, bool | int | str):
-        return data
-    if isinstance(data, list):
-        return tuple(_decode(item) for item in data)
-    if isinstance(data, dict) and set(data) == {"list"}:
-        return [_decode(item) for item in data["list"]]
-    if isinstance(data, dict) and set(data) == {"dict"}:
-        return {key: _decode(item) for key, item in data["dict"].items()}
-    if isinstance(data, dict) and set(data) == {"type", "fields"}:
-        module, _, name = str(data["type"]).partition(":")
-        if not module.startswith(_PACKAGE + "."):
-            raise ValueError(f"{module} is not a card module")
-        kind = getattr(importlib.import_module(module), name)
-        if not isinstance(kind, type) or not dataclasses.is_dataclass(kind):
-            raise ValueError(f"{name} is not a dataclass")
-        return kind(**{key: _decode(item) for key, item in data["fields"].items()})
-    raise ValueError("not a stored card value")

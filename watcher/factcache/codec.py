@@ -1,6 +1,7 @@
 """Facts as JSON and back, evidence included: the facts cache stores exactly what an extractor returned.
 
 Facts are frozen dataclasses from `watcher.facts` holding tuples, strings, numbers and booleans.
+(The card's store uses the same codec for `watcher.card` dataclasses: `package=`.)
 `to_json` in the facts stage drops evidence (line numbers); a cache must not, so this codec keeps
 every field. Decoding only ever builds dataclasses defined in `watcher.facts` modules from plain
 JSON values: a tampered cache file can produce wrong facts (it is our own directory), never code.
@@ -19,7 +20,9 @@ class Uncacheable(Exception):
     """The value holds something this codec cannot round-trip exactly; it is simply not cached."""
 
 
-def encode(value: Any) -> Any:
+def encode(value: Any, package: str = FACTS_PACKAGE) -> Any:
+    """`value` as JSON data; dataclasses only from modules of `package` (the card's store uses
+    `watcher.card`)."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -27,41 +30,43 @@ def encode(value: Any) -> Any:
             raise Uncacheable("non-finite float")
         return value
     if isinstance(value, tuple):
-        return [encode(item) for item in value]
+        return [encode(item, package) for item in value]
     if isinstance(value, list):
-        return {"list": [encode(item) for item in value]}
+        return {"list": [encode(item, package) for item in value]}
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             raise Uncacheable("dict with non-string keys")
-        return {"dict": {key: encode(item) for key, item in value.items()}}
+        return {"dict": {key: encode(item, package) for key, item in value.items()}}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         kind = type(value)
-        if not _is_fact_type(kind):
-            raise Uncacheable(f"{kind.__module__}.{kind.__qualname__} is not a facts dataclass")
+        if not _is_fact_type(kind, package):
+            raise Uncacheable(
+                f"{kind.__module__}.{kind.__qualname__} is not a {_label(package)} dataclass"
+            )
         fields = dataclasses.fields(value)
         if any(not f.init for f in fields):
             raise Uncacheable(f"{kind.__qualname__} has fields set outside __init__")
         return {
             "type": f"{kind.__module__}:{kind.__qualname__}",
-            "fields": {f.name: encode(getattr(value, f.name)) for f in fields},
+            "fields": {f.name: encode(getattr(value, f.name), package) for f in fields},
         }
     raise Uncacheable(f"cannot store a {type(value).__name__}")
 
 
-def decode(data: Any) -> Any:
+def decode(data: Any, package: str = FACTS_PACKAGE) -> Any:
     if data is None or isinstance(data, bool | int | float | str):
         return data
     if isinstance(data, list):
-        return tuple(decode(item) for item in data)
+        return tuple(decode(item, package) for item in data)
     if isinstance(data, dict) and set(data) == {"list"} and isinstance(data["list"], list):
-        return [decode(item) for item in data["list"]]
+        return [decode(item, package) for item in data["list"]]
     if isinstance(data, dict) and set(data) == {"dict"} and isinstance(data["dict"], dict):
-        return {key: decode(item) for key, item in data["dict"].items()}
+        return {key: decode(item, package) for key, item in data["dict"].items()}
     if isinstance(data, dict) and set(data) == {"type", "fields"}:
-        kind = _fact_type(data["type"])
+        kind = _fact_type(data["type"], package)
         if not isinstance(data["fields"], dict):
             raise ValueError("dataclass fields must be an object")
-        return kind(**{key: decode(item) for key, item in data["fields"].items()})
+        return kind(**{key: decode(item, package) for key, item in data["fields"].items()})
     raise ValueError(f"not an encoded fact: {type(data).__name__}")
 
 
@@ -75,25 +80,34 @@ def round_trips(value: Any) -> Any:
     return encoded
 
 
-def _is_fact_type(kind: type) -> bool:
+def _label(package: str) -> str:
+    """`watcher.facts` -> 'facts', `watcher.card` -> 'card': what the messages call its types."""
+    return package.rsplit(".", 1)[-1]
+
+
+def _is_fact_type(kind: type, package: str = FACTS_PACKAGE) -> bool:
     module = kind.__module__
     top_level = "." not in kind.__qualname__
-    return top_level and (module == FACTS_PACKAGE or module.startswith(FACTS_PACKAGE + "."))
+    return top_level and (module == package or module.startswith(package + "."))
 
 
-_TYPES: dict[str, type] = {}
+_TYPES: dict[tuple[str, str], type] = {}
 
 
-def _fact_type(name: object) -> type:
-    if isinstance(name, str) and name in _TYPES:
-        return _TYPES[name]
+def _fact_type(name: object, package: str) -> type:
+    if isinstance(name, str) and (package, name) in _TYPES:
+        return _TYPES[package, name]
     if not isinstance(name, str) or ":" not in name:
         raise ValueError(f"bad type name {name!r}")
     module_name, _, qualname = name.partition(":")
-    if not (module_name == FACTS_PACKAGE or module_name.startswith(FACTS_PACKAGE + ".")):
-        raise ValueError(f"{name!r} is not a facts type")
+    if not (module_name == package or module_name.startswith(package + ".")):
+        raise ValueError(f"{name!r} is not a {_label(package)} type")
     kind = getattr(importlib.import_module(module_name), qualname, None)
-    if not isinstance(kind, type) or not dataclasses.is_dataclass(kind) or not _is_fact_type(kind):
-        raise ValueError(f"{name!r} is not a facts dataclass")
-    _TYPES[name] = kind
+    if (
+        not isinstance(kind, type)
+        or not dataclasses.is_dataclass(kind)
+        or not _is_fact_type(kind, package)
+    ):
+        raise ValueError(f"{name!r} is not a {_label(package)} dataclass")
+    _TYPES[package, name] = kind
     return kind
