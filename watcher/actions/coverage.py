@@ -13,6 +13,7 @@ from typing import Any
 from watcher.card import read_card
 from watcher.card.coverage import CardCoverage, ClaimBinding, card_coverage
 from watcher.claims import build_claim
+from watcher.claims.card_references import CardReferences
 from watcher.config import CardConfig
 
 MAX_TEXT = 60
@@ -43,10 +44,9 @@ def coverage_of(card: CardConfig, references: Mapping[str, str] | None = None) -
 
 def baseline_statuses(baseline: Mapping[str, Any] | None) -> dict[str, str]:
     """Reference statuses as accepted (the card-references claim's snapshot entry)."""
-    entries = baseline.get("references", {}) if isinstance(baseline, Mapping) else {}
     return {
         key: f"{entry.get('status')} at accept"
-        for key, entry in entries.items()
+        for key, entry in CardReferences.accepted(baseline).items()
         if isinstance(entry, Mapping)
     }
 

@@ -132,15 +132,20 @@ class CardReferences(ClaimKind):
         found = facts[self.request()].facts
         if not isinstance(found, ReferenceFacts):
             return None
-        return {"references": {o.key: self._entry(o) for o in self.outcomes(found, None)}}
+        return {"references": {o.key: self._entry(o) for o in self.outcomes(found, {})}}
 
     @staticmethod
     def _entry(outcome: Outcome) -> JSON:
         status = "resolved" if outcome.status == "resolved" else "unresolved"
         return {"status": status, "path": outcome.path} if outcome.path else {"status": status}
 
-    def outcomes(self, found: ReferenceFacts, baseline: JSON | None) -> list[Outcome]:
-        base = baseline.get("references", {}) if isinstance(baseline, Mapping) else {}
+    @staticmethod
+    def accepted(baseline: JSON | None) -> Mapping[str, Any]:
+        """Each reference's entry in the accepted baseline, by key."""
+        entries = baseline.get("references", {}) if isinstance(baseline, Mapping) else {}
+        return entries if isinstance(entries, Mapping) else {}
+
+    def outcomes(self, found: ReferenceFacts, base: Mapping[str, Any]) -> list[Outcome]:
         return [
             judge(found.get(ref["key"]), ref["key"], base.get(ref["key"]), found.missing)
             for ref in self.refs
@@ -154,9 +159,10 @@ class CardReferences(ClaimKind):
         if not isinstance(found, ReferenceFacts):
             rows = tuple((row, "error") for row in self.rows.values())
             return Error(extracted.error or "references: no facts", rows=rows)
-        outcomes = [self._recheck(o, tree) for o in self.outcomes(found, baseline)]
+        base = self.accepted(baseline)
+        outcomes = [self._recheck(o, tree) for o in self.outcomes(found, base)]
         places = {ref["key"]: ref.get("places", []) for ref in self.refs}
-        rows = self._rows(outcomes, baseline)
+        rows = self._rows(outcomes, base)
         items = tuple((o.key, o.status) for o in outcomes)
         bad = [o for o in outcomes if o.status in {"drift", "error"}]
         # A drift issue shows what no longer holds; a pass shows where every reference resolved.
@@ -201,9 +207,10 @@ class CardReferences(ClaimKind):
         note = f"{hit.kind} in {hit.path}:{hit.line} (where it was at accept; the cited files no longer lead there)"
         return Outcome(outcome.key, "resolved", note, hit.path, hit.line)
 
-    def _rows(self, outcomes: list[Outcome], baseline: JSON | None) -> tuple[tuple[str, str], ...]:
+    def _rows(
+        self, outcomes: list[Outcome], base: Mapping[str, Any]
+    ) -> tuple[tuple[str, str], ...]:
         """Each cited row with the worst status among the references found in its file."""
-        base = baseline.get("references", {}) if isinstance(baseline, Mapping) else {}
         status: dict[str, str] = {}
         rank = {"pass": 0, "drift": 1, "error": 2}
         for outcome in outcomes:
